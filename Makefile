@@ -1,0 +1,45 @@
+# The two commands a blogger needs: `make serve` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app blog
+# A local run keeps its secret key and SQLite database in instance/ (SPEC §7).
+LOCAL  := FLASK_DEBUG=1
+
+.PHONY: serve test lint bench stress screenshots publish clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test,redis]"
+	touch $@
+
+serve: $(VENV)/.installed
+	$(LOCAL) $(FLASK) db upgrade
+	$(LOCAL) $(FLASK) content publish
+	@echo
+	@echo "  The blog is at http://127.0.0.1:5000/"
+	@echo "  To moderate comments, create a moderator in another terminal:"
+	@echo "      $(FLASK) moderator create YOURNAME"
+	@echo "  then sign in at http://127.0.0.1:5000/admin/login"
+	@echo
+	$(LOCAL) $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+
+publish: $(VENV)/.installed
+	$(LOCAL) $(FLASK) content publish
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check blog tests scripts
+	$(BIN)/ruff format --check blog tests scripts
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

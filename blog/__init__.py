@@ -1,0 +1,37 @@
+"""A Flask blog that publishes Markdown articles and takes WordPress-style moderated comments."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config
+
+
+def create_app(test_config=None):
+    """Create and configure the blog."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    config.load(app, test_config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from . import database  # noqa: F401  (registers the SQLite engine hooks)
+    from .extensions import db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    login_manager.init_app(app)
+
+    from . import admin, auth, comments, errors, pages, publish, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    publish.init_app(app)
+    auth.init_app(app)
+    comments.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(comments.bp)
+    app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
+    return app

@@ -1,0 +1,161 @@
+"""The data: articles, their comments, the moderators and what the moderators did."""
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite forgets the zone; we put it back)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class ArticleStatus(enum.Enum):
+    PUBLISHED = "published"
+    DRAFT = "draft"
+    WITHDRAWN = "withdrawn"  # its file is gone from content/; kept so its comments survive
+
+
+class CommentStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+
+def _enum(cls):
+    # Store the readable value ("pending"), not the Python name, and no native ENUM type, so that
+    # adding a status later is not a PostgreSQL type migration.
+    return sa.Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False,
+                   length=16, validate_strings=True)
+
+
+class Article(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    author: Mapped[str] = mapped_column(sa.String(200), default="")
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus), default=ArticleStatus.PUBLISHED)
+    comments_open: Mapped[bool] = mapped_column(default=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    source_path: Mapped[str] = mapped_column(sa.String(500), default="")
+    content_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    # Rendered once at publish time; no request renders Markdown.
+    html: Mapped[str] = mapped_column(sa.Text, default="")
+    toc_html: Mapped[str] = mapped_column(sa.Text, default="")
+    description: Mapped[str] = mapped_column(sa.String(500), default="")
+    image: Mapped[str] = mapped_column(sa.String(500), default="")  # first figure, for Open Graph
+    # Bumped in the same transaction as any change that alters the article page (publish, a comment
+    # approved, edited, removed), so every worker can tell whether its cached page is current.
+    version: Mapped[int] = mapped_column(default=1)
+    approved_count: Mapped[int] = mapped_column(default=0)
+
+    comments: Mapped[list["Comment"]] = relationship(back_populates="article", passive_deletes=True)
+
+    __table_args__ = (sa.Index("ix_article_public", "status", "published_at"),)
+
+    def is_public(self, now: datetime | None = None) -> bool:
+        return self.status is ArticleStatus.PUBLISHED and self.published_at <= (now or utcnow())
+
+
+class Comment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(sa.String(245))
+    author_email: Mapped[str] = mapped_column(sa.String(100))
+    author_url: Mapped[str] = mapped_column(sa.String(200), default="")
+    author_ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    raw_text: Mapped[str] = mapped_column(sa.Text)  # as typed, so it can be re-cleaned later
+    html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/sanitize.py
+    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), default=CommentStatus.PENDING)
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/moderation.py)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
+
+    article: Mapped[Article] = relationship(back_populates="comments")
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id])
+    moderator: Mapped["Moderator | None"] = relationship()
+    events: Mapped[list["ModerationEvent"]] = relationship(
+        back_populates="comment", order_by="ModerationEvent.id", passive_deletes=True)
+
+    __table_args__ = (
+        # The article page: approved comments of one article, oldest first.
+        sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
+        # The moderation queue and its tab counts.
+        sa.Index("ix_comment_status_created", "status", "created_at"),
+        # The flood check: the latest comment from one IP or one email.
+        sa.Index("ix_comment_ip_created", "author_ip", "created_at"),
+        sa.Index("ix_comment_email_created", "author_email", "created_at"),
+        sa.Index("ix_comment_parent", "parent_id"),
+    )
+
+
+class Moderator(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ModerationEvent(db.Model):
+    """One moderator action on one comment: who, what, when (the audit trail)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept when the comment is deleted permanently, so the deletion itself stays on record.
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id", ondelete="SET NULL"))
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
+    moderator_name: Mapped[str] = mapped_column(sa.String(80))
+    action: Mapped[str] = mapped_column(sa.String(32))
+    from_status: Mapped[str] = mapped_column(sa.String(16), default="")
+    to_status: Mapped[str] = mapped_column(sa.String(16), default="")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    comment: Mapped[Comment | None] = relationship(back_populates="events")
+
+    __table_args__ = (sa.Index("ix_moderation_event_comment", "comment_id"),)
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept in the database so every worker throttles alike."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80))
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        sa.Index("ix_login_failure_username_created", "username", "created_at"),
+        sa.Index("ix_login_failure_ip_created", "ip", "created_at"),
+    )
