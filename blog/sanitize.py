@@ -1,0 +1,118 @@
+"""Every HTML policy of the blog, in one place: what comments and articles may contain.
+
+bleach is in security-fix-only mode upstream; nothing outside this module imports it, so moving to
+another sanitizer (nh3, justhtml) is a change to this file alone.
+"""
+
+import re
+from functools import partial
+
+import bleach
+from bleach.linkifier import LinkifyFilter
+
+# WordPress's $allowedtags for comments (wp-includes/kses.php).
+COMMENT_TAGS = frozenset(
+    {"a", "abbr", "acronym", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s", "strike", "strong"}
+)
+COMMENT_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "acronym": ["title"],
+    "blockquote": ["cite"],
+    "del": ["datetime"],
+    "q": ["cite"],
+}
+PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+ARTICLE_TAGS = COMMENT_TAGS | {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
+    "pre", "kbd", "samp", "var", "sub", "sup", "mark", "small", "span", "div", "section", "nav",
+    "figure", "figcaption", "img", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "details", "summary", "time", "ins",
+}
+_COMMON = ["id", "class", "title", "lang", "dir", "aria-label", "aria-hidden", "aria-labelledby",
+           "aria-describedby", "role"]
+ARTICLE_ATTRIBUTES = {
+    "*": _COMMON,
+    "a": [*_COMMON, "href", "rel", "hreflang"],
+    "img": [*_COMMON, "src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"],
+    "ol": [*_COMMON, "start", "reversed"],
+    "th": [*_COMMON, "scope", "colspan", "rowspan"],
+    "td": [*_COMMON, "colspan", "rowspan"],
+    "time": [*_COMMON, "datetime"],
+    "blockquote": [*_COMMON, "cite"],
+    "q": [*_COMMON, "cite"],
+    "del": [*_COMMON, "datetime"],
+    "ins": [*_COMMON, "datetime"],
+    "details": [*_COMMON, "open"],
+}
+
+# Control characters have no place in a comment; they are dropped before anything else looks at it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def _ugc_link(attrs, new=False):
+    """Mark every link in a comment as user-generated and unendorsed (Google's rel="ugc")."""
+    href = attrs.get((None, "href"), "")
+    if not re.match(r"(?i)^(https?:|mailto:)", href):
+        # A linkified "example.com" has no scheme yet; anything else without one is dropped.
+        if new and not href.startswith(("/", "#")):
+            attrs[(None, "href")] = "http://" + href
+        else:
+            return None
+    attrs[(None, "rel")] = "nofollow ugc"
+    attrs.pop((None, "target"), None)
+    return attrs
+
+
+_comment_cleaner = bleach.sanitizer.Cleaner(
+    tags=COMMENT_TAGS,
+    attributes=COMMENT_ATTRIBUTES,
+    protocols=PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_ugc_link], skip_tags={"code"}, parse_email=False)],
+)
+# The second pass only repairs the nesting that adding paragraphs may have broken.
+_paragraph_cleaner = bleach.sanitizer.Cleaner(
+    tags=COMMENT_TAGS | {"p", "br"},
+    attributes=COMMENT_ATTRIBUTES,
+    protocols=PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+_article_cleaner = bleach.sanitizer.Cleaner(
+    tags=ARTICLE_TAGS,
+    attributes=ARTICLE_ATTRIBUTES,
+    protocols=PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def normalise_text(text: str) -> str:
+    """Return the text with Unix newlines and without control characters or lone surrogates."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def autop(html: str) -> str:
+    """Make paragraphs from blank lines and line breaks from single newlines, as WordPress's wpautop."""
+    paragraphs = [p.strip() for p in _BLANK_LINE.split(html.strip()) if p.strip()]
+    return "\n".join("<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs)
+
+
+def clean_comment(text: str) -> str:
+    """Return the comment as safe HTML: WordPress's comment tags, safe links, paragraphs."""
+    cleaned = _comment_cleaner.clean(normalise_text(text))
+    return _paragraph_cleaner.clean(autop(cleaned)).replace("<p></p>", "")
+
+
+def count_links(text: str) -> int:
+    """Count the links a comment would show, bare URLs included."""
+    return clean_comment(text).count("<a ")
+
+
+def clean_article(html: str) -> str:
+    """Return rendered article HTML restricted to the article allowlist (no script, no style)."""
+    return _article_cleaner.clean(html)
