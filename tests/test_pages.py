@@ -302,3 +302,75 @@ def test_pages_answer_503_in_the_layout_when_the_database_is_down(dead_client, p
     assert "Temporarily unavailable" in response.text
     assert '<nav class="site-nav" aria-label="Main">' in response.text
     assert response.headers["Retry-After"]
+
+
+# The form macros the comment form and the admin use ---------------------------------------------
+
+
+@pytest.fixture
+def failed_form(app):
+    """A WTForms form that failed validation, as a view would hand it to a template."""
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField, HiddenField, StringField, TextAreaField
+    from wtforms.validators import DataRequired
+
+    class ReplyForm(FlaskForm):
+        class Meta:
+            csrf = False
+
+        comment = TextAreaField("Comment", validators=[DataRequired("Please type your comment text.")])
+        email = StringField("Email *", description="Your email address will not be published.")
+        url = StringField("Website")
+        consent = BooleanField("Save my name")
+        comment_parent = HiddenField(default="0")
+
+    with app.test_request_context(method="POST", data={"url": "<b>typed</b>"}):
+        form = ReplyForm()
+        form.validate()
+        yield form
+
+
+def render_macro(call: str, **context) -> str:
+    from flask import render_template_string
+
+    return render_template_string(
+        '{% from "_macros.html" import render_field, error_summary %}' + call, **context
+    )
+
+
+def test_render_field_ties_the_error_and_hint_to_the_control(failed_form):
+    html = render_macro("{{ render_field(form.comment, rows=8) }}", form=failed_form)
+    assert '<label class="field__label" for="comment">Comment <span class="required">*</span></label>' in html
+    assert '<p class="field__error" id="comment-error">' in html and "Please type your comment text." in html
+    assert re.search(r'<textarea aria-describedby="comment-error" aria-invalid="true" id="comment"', html)
+    assert re.search(r'<textarea[^>]* required rows="8">', html)
+
+    html = render_macro("{{ render_field(form.email) }}", form=failed_form)
+    assert 'for="email">Email <span class="required">*</span></label>' in html  # one star, not two
+    assert '<p class="field__hint" id="email-hint">Your email address will not be published.</p>' in html
+    assert 'aria-describedby="email-hint"' in html and "aria-invalid" not in html
+
+
+def test_render_field_keeps_what_was_typed_escaped(failed_form):
+    html = render_macro("{{ render_field(form.url) }}", form=failed_form)
+    assert 'value="&lt;b&gt;typed&lt;/b&gt;"' in html
+    assert "aria-describedby" not in html
+
+
+def test_render_field_puts_a_checkbox_before_its_label(failed_form):
+    html = render_macro("{{ render_field(form.consent) }}", form=failed_form)
+    assert 'class="field field--check"' in html
+    assert html.index('type="checkbox"') < html.index("<label")
+
+
+def test_render_field_leaves_hidden_fields_bare(failed_form):
+    html = render_macro("{{ render_field(form.comment_parent) }}", form=failed_form).strip()
+    assert html == '<input id="comment_parent" name="comment_parent" type="hidden" value="0">'
+
+
+def test_error_summary_links_each_message_to_its_field(failed_form):
+    html = render_macro('{{ error_summary(form, heading="h4") }}', form=failed_form)
+    assert 'class="error-summary"' in html and 'tabindex="-1"' in html
+    assert '<h4 id="error-summary-title">There is a problem</h4>' in html
+    assert '<li><a href="#comment">Please type your comment text.</a></li>' in html
+    assert html.count("<li>") == 1
