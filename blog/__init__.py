@@ -23,11 +23,12 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
 
-    from . import admin, auth, comments, errors, pages, publish, security
+    from . import admin, auth, backup, comments, errors, pages, publish, security
 
     security.init_app(app)
     errors.init_app(app)
     publish.init_app(app)
+    backup.init_app(app)
     auth.init_app(app)
     comments.init_app(app)
     app.register_blueprint(auth.bp)
