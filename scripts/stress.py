@@ -66,9 +66,7 @@ def run(kind="sqlite", posts=1000, clients=16, workers=4, kill_worker=False) -> 
         engine = blog.engine()
         with engine.connect() as conn:
             rows = conn.execute(
-                sa.text(
-                    "SELECT author_name, count(*) FROM comment WHERE author_name LIKE :p GROUP BY author_name"
-                ),
+                sa.text("SELECT author_name, count(*) FROM comment WHERE author_name LIKE :p GROUP BY author_name"),
                 {"p": f"{tag}-%"},
             ).all()
         engine.dispose()
@@ -102,9 +100,7 @@ def ok(result: dict) -> bool:
     """
     codes = result["codes"]
     dropped = codes.get("connection error", 0)
-    answers_fine = all(
-        c == 303 or (isinstance(c, int) and 400 <= c < 500) for c in codes if c != "connection error"
-    )
+    answers_fine = all(c == 303 or (isinstance(c, int) and 400 <= c < 500) for c in codes if c != "connection error")
     return (
         answers_fine
         and result["lost"] == 0
