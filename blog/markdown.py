@@ -7,6 +7,7 @@ attributes), captioned figures in WordPress's markup, and a table of contents.
 """
 
 import hashlib
+import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_anchor
 from PIL import Image, UnidentifiedImageError
 
-from .content import ContentError
+from .content import ContentError, display_path
 from .sanitize import clean_article
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
@@ -207,14 +208,15 @@ def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_lin
         file = _local_path(src, path)
         if file is not None:
             if not file.is_relative_to(images_dir):
-                raise ContentError(path, first_line + line, f"image {src} is not in the images folder {images_dir}")
+                raise ContentError(path, first_line + line,
+                                   f"image {src} is not in {display_path(images_dir)}/, the folder /media/ serves")
             if not file.is_file():
                 raise ContentError(path, first_line + line, f"image not found: {src}")
             data = file.read_bytes()
             try:
-                with Image.open(file) as im:
+                with Image.open(io.BytesIO(data)) as im:  # reads the header only
                     width, height = im.size
-            except (UnidentifiedImageError, OSError):
+            except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
                 raise ContentError(path, first_line + line, f"not an image (Pillow cannot read it): {src}") from None
             # The version makes the URL change with the bytes, so /media/ can be cached for a year.
             version = hashlib.sha256(data).hexdigest()[:10]
