@@ -37,6 +37,15 @@ publish: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+bench: $(VENV)/.installed-test
+	$(BIN)/python scripts/bench.py
+
+stress: $(VENV)/.installed-test
+	$(BIN)/python scripts/stress.py --posts 1000 --clients 16 --workers 4 --db both
+
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python scripts/screenshots.py --serve
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check blog tests scripts
 	$(BIN)/ruff format --check blog tests scripts

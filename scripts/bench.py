@@ -1,0 +1,315 @@
+"""`make bench`: the article page and comment posts against the physical limit (nginx, same bytes).
+
+Starts the blog under gunicorn (gunicorn.conf.py) on its own SQLite database seeded with the seed
+article and 100, then 1,000 approved threaded comments; saves the page; serves the saved bytes from
+nginx on another port; runs wrk (-t2 -c16) against both; posts comments from 8 concurrent clients;
+times publishing 1,000 generated articles; prints one table. Installs wrk and nginx when absent (as root).
+"""
+
+import argparse
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from scripts.live import BIN, ROOT, SEED_SLUG, LiveBlog, comment_form, free_port, post_comment  # noqa: E402
+
+
+def ensure_tools():
+    missing = [t for t in ("wrk", "nginx") if not shutil.which(t) and not Path(f"/usr/sbin/{t}").exists()]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        sys.exit(f"bench needs {' and '.join(missing)}: apt-get install {' '.join(missing)}")
+    print(f"installing {' '.join(missing)} from Debian …", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True)
+    pkgs = ["wrk" if t == "wrk" else "nginx-light" for t in missing]
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *pkgs], check=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    )
+
+
+def seed_comments(database_url: str, count: int):
+    """Insert ``count`` approved comments, half of them replies, as the moderation queue would leave them."""
+    from blog import create_app
+    from blog.extensions import db
+    from blog.models import Article, Comment, CommentStatus
+    from blog.sanitize import clean_comment
+    from blog.versioning import touch_article
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "TESTING": False})
+    with app.app_context():
+        article = db.session.scalar(sa.select(Article).where(Article.slug == SEED_SLUG))
+        start = datetime.now(UTC) - timedelta(days=30)
+        previous = None
+        for i in range(count):
+            text = (
+                f"Comment number {i}: the embassy's role in trade and diplomacy, considered at some "
+                f"length, with a link to https://example.org/notes/{i} for the curious."
+            )
+            c = Comment(
+                article_id=article.id,
+                parent_id=previous.id if i % 2 and previous else None,
+                author_name=f"Reader {i}",
+                author_email=f"reader{i}@example.org",
+                author_url="https://example.net/" if i % 3 == 0 else "",
+                author_ip="192.0.2.7",
+                raw_text=text,
+                html=clean_comment(text),
+                status=CommentStatus.APPROVED,
+                reasons=["held for moderation"],
+                created_at=start + timedelta(minutes=i),
+                approved_at=start + timedelta(minutes=i + 5),
+            )
+            db.session.add(c)
+            db.session.flush()
+            previous = c
+        touch_article(article.id)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def wrk(url: str, seconds: int) -> dict:
+    subprocess.run(["wrk", "-t2", "-c16", "-d2s", url], capture_output=True)  # warm up
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url], capture_output=True, text=True
+    ).stdout
+
+    def ms(label):
+        m = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        return float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)] if m else float("nan")
+
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "errors": errors.group(1) if errors else "",
+    }
+
+
+class Nginx:
+    """nginx serving one saved page as a static file (sendfile), the physical limit to compare with."""
+
+    def __init__(self, body: bytes):
+        self.root = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+        (self.root / "www" / SEED_SLUG).mkdir(parents=True)
+        (self.root / "www" / SEED_SLUG / "index.html").write_bytes(body)
+        self.port = free_port()
+        r = self.root
+        (r / "nginx.conf").write_text(f"""
+worker_processes 1; daemon off; pid {r}/nginx.pid; error_log {r}/error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; client_body_temp_path {r}; proxy_temp_path {r};
+  fastcgi_temp_path {r}; uwsgi_temp_path {r}; scgi_temp_path {r};
+  server {{ listen 127.0.0.1:{self.port}; root {r}/www; index index.html; }} }}""")
+
+    def __enter__(self):
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.proc = subprocess.Popen([nginx, "-c", str(self.root / "nginx.conf")], start_new_session=True)
+        time.sleep(0.5)
+        return f"http://127.0.0.1:{self.port}/{SEED_SLUG}/"
+
+    def __exit__(self, *exc):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(10)
+
+
+class PeakRSS(threading.Thread):
+    def __init__(self, blog):
+        super().__init__(daemon=True)
+        self.blog, self.peak, self.running = blog, 0, True
+
+    def run(self):
+        while self.running:
+            self.peak = max(self.peak, self.blog.rss_bytes())
+            time.sleep(0.05)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        return self.peak
+
+
+def _poster(args):
+    base, tag, client, seconds = args
+    session = requests.Session()
+    form = comment_form(session, f"{base}/{SEED_SLUG}/")
+    accepted, other, i = [], {}, 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        r = post_comment(
+            session,
+            base,
+            SEED_SLUG,
+            f"{tag} c{client} n{i}: a thought of its own, number {i}.",
+            author=f"{tag}-{client}-{i}",
+            email=f"{tag}-{client}-{i}@example.org",
+            form=form,
+        )
+        if r.status_code == 303:
+            accepted.append(i)
+        else:
+            other[r.status_code] = other.get(r.status_code, 0) + 1
+        i += 1
+    return client, accepted, other
+
+
+def post_load(blog, clients=8, seconds=8) -> dict:
+    tag = f"bench{os.getpid()}"
+    start = time.monotonic()
+    with multiprocessing.Pool(clients) as pool:
+        results = pool.map(_poster, [(blog.url, tag, c, seconds) for c in range(clients)])
+    elapsed = time.monotonic() - start
+    accepted = sum(len(a) for _, a, _ in results)
+    other = {}
+    for _, _, o in results:
+        for k, v in o.items():
+            other[k] = other.get(k, 0) + v
+    engine = blog.engine()
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT count(*), count(DISTINCT author_name) FROM comment WHERE author_name LIKE :p"),
+            {"p": f"{tag}-%"},
+        ).one()
+    engine.dispose()
+    return {
+        "posts_per_s": accepted / seconds,
+        "accepted": accepted,
+        "stored": stored[0],
+        "distinct": stored[1],
+        "other": other,
+        "elapsed": elapsed,
+    }
+
+
+def page_run(count: int, seconds: int) -> dict:
+    with LiveBlog("sqlite", workers=None, env={"FLASK_COMMENT_MODERATION": "none"}) as blog:
+        seed_comments(blog.database_url, count)
+        url = f"{blog.url}/{SEED_SLUG}/"
+        body = requests.get(url, timeout=10).content
+        shown = len(re.findall(rb'id="comment-\d+"', body))
+        rss = PeakRSS(blog)
+        rss.start()
+        ours = wrk(url, seconds)
+        peak = rss.stop()
+        with Nginx(body) as static_url:
+            static = wrk(static_url, seconds)
+        rss = PeakRSS(blog)
+        rss.start()
+        posts = post_load(blog) if count == 100 else None
+        post_peak = rss.stop()
+    return {
+        "count": count,
+        "shown": shown,
+        "bytes": len(body),
+        "ours": ours,
+        "nginx": static,
+        "peak_rss": max(peak, post_peak),
+        "posts": posts,
+    }
+
+
+def publish_run(n=1000) -> dict:
+    folder = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    content = folder / "content"
+    (content / "images").mkdir(parents=True)
+    shutil.copy(next((ROOT / "content" / "images").glob("*.jpg")), content / "images" / "cover.jpg")
+    for i in range(n):
+        (content / f"article-{i:04d}.md").write_text(
+            f"---\ntitle: Generated article {i}\ndate: 2024-01-{i % 28 + 1:02d}\nauthor: Bench\n"
+            f"summary: Article {i} for the publishing benchmark.\n---\n\n"
+            + "".join(
+                f"## Section {s}\n\nParagraph {s} of article {i}, with *emphasis*, a "
+                f"[link](https://example.org/{i}/{s}) and a list:\n\n- one\n- two\n- three\n\n"
+                for s in range(4)
+            )
+            + '![A cover](images/cover.jpg "The cover, captioned")\n'
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{folder / 'blog.sqlite3'}",
+        "SECRET_KEY": "bench",
+        "FLASK_CONTENT_DIR": str(content),
+    }
+    env.pop("FLASK_DEBUG", None)
+    flask = [str(BIN / "flask"), "--app", "blog"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+    times = []
+    for _ in range(2):
+        t = time.monotonic()
+        out = subprocess.run(
+            [*flask, "content", "publish"], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        )
+        times.append((time.monotonic() - t, out.stdout.strip().splitlines()[-1]))
+    shutil.rmtree(folder)
+    return {"first": times[0], "again": times[1]}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    args = p.parse_args(argv)
+    ensure_tools()
+    print(
+        f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
+        f"gunicorn.conf.py, SQLite; wrk -t2 -c16 -d{args.seconds}s",
+        flush=True,
+    )
+    runs = [page_run(100, args.seconds), page_run(1000, args.seconds)]
+    pub = publish_run()
+    print()
+    print(
+        f"{'page':<28}{'comments shown':>15}{'KiB':>6}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'nginx req/s':>12}{'ratio':>7}{'peak RSS MiB':>13}"
+    )
+    for r in runs:
+        o, n = r["ours"], r["nginx"]
+        print(
+            f"{'article, ' + str(r['count']) + ' comments':<28}{r['shown']:>15}{r['bytes'] // 1024:>6}"
+            f"{o['rps']:>9.0f}{o['p50']:>8.2f}{o['p99']:>8.2f}{n['rps']:>12.0f}{o['rps'] / n['rps']:>7.3f}"
+            f"{r['peak_rss'] / 2**20:>13.0f}"
+        )
+        if o["non2xx"] or o["errors"]:
+            print(f"    non-2xx {o['non2xx']} errors {o['errors']}")
+    posts = runs[0]["posts"]
+    print(
+        f"\ncomment POST, 8 clients: {posts['posts_per_s']:.0f} posts/s; accepted {posts['accepted']}, "
+        f"stored {posts['stored']} ({posts['distinct']} distinct); other answers {posts['other'] or 'none'}"
+    )
+    ratio_1000 = runs[1]["ours"]["rps"] / runs[0]["ours"]["rps"]
+    print(f"1,000 comments vs 100: {ratio_1000:.2f} of the req/s")
+    print(
+        f"publish 1,000 articles: {pub['first'][0]:.1f} s ({pub['first'][1]}); "
+        f"again, unchanged: {pub['again'][0]:.1f} s ({pub['again'][1]}) = {pub['again'][0] / pub['first'][0]:.0%}"
+    )
+    targets = {
+        "article >= 10% of nginx": runs[0]["ours"]["rps"] >= 0.10 * runs[0]["nginx"]["rps"],
+        "p99 < 50 ms at 16 connections": runs[0]["ours"]["p99"] < 50,
+        "1,000 comments within 20% of 100": ratio_1000 >= 0.8,
+        ">= 500 posts/s": posts["posts_per_s"] >= 500,
+        "every accepted post stored once": posts["accepted"] == posts["stored"] == posts["distinct"],
+        "re-publish < 10% of publish": pub["again"][0] < 0.10 * pub["first"][0],
+    }
+    print()
+    for name, held in targets.items():
+        print(f"{'held ' if held else 'MISSED'}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Run the blog under gunicorn on its own fresh database, and talk to it as a browser would.
+
+Shared by `make stress`, `make bench` and the tests that attack a running server.
+"""
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SEED_SLUG = "diplomatic-meeting-between-north-korea-and-pakistan"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fresh_database(kind: str, folder: Path) -> tuple[str, callable]:
+    """Return (URL, cleanup) for an empty database: a SQLite file, or a new PostgreSQL schema."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'blog.sqlite3'}", lambda: None
+    base = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    schema = f"live_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options={quote(f'-csearch_path={schema}')}", drop
+
+
+class LiveBlog:
+    """The blog under gunicorn on a fresh database: ``with LiveBlog("sqlite", workers=4) as blog: ...``."""
+
+    def __init__(self, kind="sqlite", workers=4, env=None, publish=True):
+        self.kind = kind
+        self.workers = workers
+        self.tmp = Path(tempfile.mkdtemp(prefix="blog-live-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.extra_env = env or {}
+        self.publish = publish
+        self.proc = None
+        self._drop = lambda: None
+
+    def __enter__(self):
+        self.database_url, self._drop = fresh_database(self.kind, self.tmp)
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "FLASK_COMMENT_FLOOD_SECONDS": "0",
+            "FLASK_CONTENT_DIR": str(ROOT / "content"),
+            **self.extra_env,
+        }
+        self.env.pop("FLASK_DEBUG", None)
+        self.flask("db", "upgrade")
+        if self.publish:
+            self.flask("content", "publish")
+        self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115 - closed in __exit__
+        self.proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.port}",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError("the blog did not start: " + (self.tmp / "server.log").read_text()[-2000:])
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        if getattr(self, "log", None):
+            self.log.close()
+        self._drop()
+
+    def flask(self, *args, input=None):
+        return subprocess.run(
+            [str(BIN / "flask"), "--app", "blog", *args],
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [int(p) for p in out.split()]
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the whole server: the master and every worker."""
+        total = 0
+        for pid in [self.proc.pid, *self.worker_pids()]:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        return total
+
+    def engine(self):
+        return sa.create_engine(self.database_url)
+
+
+class _FormInputs(HTMLParser):
+    """Collect the inputs of the form inside ``#respond`` (hidden values, the CSRF token)."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = None
+        self.level = 0
+        self.action = None
+        self.fields = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag not in ("input", "br", "img", "meta", "link", "hr"):
+            self.level += 1
+        if a.get("id") == "respond":
+            self.depth = self.level
+        if self.depth is None:
+            return
+        if tag == "form" and self.action is None:
+            self.action = a.get("action")
+        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "checkbox"):
+            self.fields[a["name"]] = a.get("value") or ""
+
+    def handle_endtag(self, tag):
+        if tag not in ("input", "br", "img", "meta", "link", "hr"):
+            if self.depth is not None and self.level == self.depth:
+                self.depth = -1  # done: ignore anything after #respond
+            self.level -= 1
+
+
+def comment_form(session: requests.Session, page_url: str) -> tuple[str, dict]:
+    """GET an article page; return (form action URL, its default fields)."""
+    r = session.get(page_url, timeout=15)
+    r.raise_for_status()
+    parser = _FormInputs()
+    parser.feed(r.text)
+    action = parser.action or page_url
+    if action.startswith("/"):
+        action = re.match(r"https?://[^/]+", page_url).group(0) + action
+    return action, parser.fields
+
+
+def post_comment(session, base_url, slug, text, author, email, url="", parent=None, form=None):
+    """Post a comment as a browser would; returns the response (redirects not followed)."""
+    action, fields = form or comment_form(session, f"{base_url}/{slug}/")
+    data = {**fields, "comment": text, "author": author, "email": email, "url": url}
+    if parent is not None:
+        data["comment_parent"] = str(parent)
+    return session.post(action, data=data, allow_redirects=False, timeout=30)
