@@ -34,9 +34,7 @@ def comments(slug):
     ).all()
     pages = comment_pages(article.id, current_app.config["COMMENTS_PER_PAGE"])
     updated = max((c.approved_at or c.created_at for c in entries), default=article.published_at)
-    feed = render_template(
-        "feeds/comments.xml", article=article, comments=entries, pages=pages, updated=updated
-    )
+    feed = render_template("feeds/comments.xml", article=article, comments=entries, pages=pages, updated=updated)
     return feed, {"Content-Type": ATOM}
 
 

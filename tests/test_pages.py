@@ -333,9 +333,7 @@ def failed_form(app):
 def render_macro(call: str, **context) -> str:
     from flask import render_template_string
 
-    return render_template_string(
-        '{% from "_macros.html" import render_field, error_summary %}' + call, **context
-    )
+    return render_template_string('{% from "_macros.html" import render_field, error_summary %}' + call, **context)
 
 
 def test_render_field_ties_the_error_and_hint_to_the_control(failed_form):
