@@ -5,6 +5,7 @@ another sanitizer (nh3, justhtml) is a change to this file alone.
 """
 
 import re
+from html import unescape
 from functools import partial
 
 import bleach
@@ -111,6 +112,12 @@ def clean_comment(text: str) -> str:
 def count_links(text: str) -> int:
     """Count the links a comment would show, bare URLs included."""
     return clean_comment(text).count("<a ")
+
+
+def plain_text(html: str) -> str:
+    """Return cleaned HTML as plain text (for JSON-LD and feeds' summaries): tags dropped, entities decoded."""
+    text = bleach.clean(html.replace("<br>", "\n").replace("</p>", "</p>\n"), tags=set(), strip=True)
+    return unescape(text).strip()
 
 
 def clean_article(html: str) -> str:
