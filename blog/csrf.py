@@ -11,7 +11,7 @@ import hmac
 import secrets
 import time
 
-from flask import current_app, g, request
+from flask import current_app, request
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
@@ -38,10 +38,15 @@ def _lifetime() -> int:
 
 def reader_cookie() -> str:
     """Return this reader's CSRF cookie value, making a new one (set on the response) when absent."""
-    value = g.get("comment_csrf_new") or request.cookies.get(COOKIE_NAME, "")
+    value = _state().get("new") or request.cookies.get(COOKIE_NAME, "")
     if not _plausible(value):
-        value = g.comment_csrf_new = secrets.token_urlsafe(32)
+        value = _state()["new"] = secrets.token_urlsafe(32)
     return value
+
+
+def _state() -> dict:
+    # Kept on the request, not on `g`: an app context (and its `g`) can outlive one request in tests.
+    return request.environ.setdefault("blog.comment_csrf", {})
 
 
 def _plausible(value: str) -> bool:
@@ -50,7 +55,7 @@ def _plausible(value: str) -> bool:
 
 def current_token() -> str:
     """Return a fresh token bound to this reader's cookie (for a page that renders the form itself)."""
-    g.comment_csrf_used = True
+    _state()["used"] = True
     timestamp = str(int(time.time()))
     return f"{timestamp}.{_mac(reader_cookie(), timestamp)}"
 
@@ -82,13 +87,16 @@ class SignedCookieCSRF(CSRF):
 
 def set_cookie(response):
     """Send the reader's new CSRF cookie, when this request made one."""
-    value = g.get("comment_csrf_new")
+    if not request:
+        return response
+    state = _state()
+    value = state.get("new")
     if value:
         response.set_cookie(
             COOKIE_NAME, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
-    if g.get("comment_csrf_used"):
+    if state.get("used"):
         # The page holds a token bound to this reader's cookie: no shared cache may keep it.
         response.cache_control.public = False
         response.cache_control.private = True
