@@ -70,6 +70,8 @@ class EmailAddress:
             )
         except EmailNotValidError:
             raise StopValidation(self.message) from None
+        if len(result.local_part.encode()) > 64:  # RFC 5321's limit, which email-validator lets pass
+            raise StopValidation(self.message)
         if len(result.normalized) > MAX_EMAIL:
             raise StopValidation("Your email address is too long.")
         field.normalized = result.normalized

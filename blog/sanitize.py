@@ -117,7 +117,7 @@ def count_links(text: str) -> int:
 def plain_text(html: str) -> str:
     """Return cleaned HTML as plain text (for JSON-LD and feeds' summaries): tags dropped, entities decoded."""
     text = bleach.clean(html.replace("<br>", "\n").replace("</p>", "</p>\n"), tags=set(), strip=True)
-    return unescape(text).strip()
+    return re.sub(r"\n{3,}", "\n\n", unescape(text)).strip()
 
 
 def clean_article(html: str) -> str:
