@@ -46,8 +46,9 @@ comment_posted = signals.signal("comment-posted")
 class Refused(Exception):
     """The comment cannot be taken; the reader sees the article again with this message."""
 
-    def __init__(self, status: int, message: str, *, retry_after: int | None = None,
-                 reset_parent: bool = False):
+    def __init__(
+        self, status: int, message: str, *, retry_after: int | None = None, reset_parent: bool = False
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -85,16 +86,30 @@ def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: st
         raise Refused(429, FLOOD, retry_after=wait)
 
     candidate = moderation.Candidate(
-        text=text, author=author, email=email, url=url, ip=ip, user_agent=user_agent,
+        text=text,
+        author=author,
+        email=email,
+        url=url,
+        ip=ip,
+        user_agent=user_agent,
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
         and _has_approved_comment(email),
     )
     status, reasons = moderation.decide(candidate, config)
     comment = Comment(
-        article_id=article.id, parent_id=parent_id, author_name=author, author_email=email,
-        author_url=url, author_ip=ip, user_agent=user_agent, raw_text=text,
-        html=sanitize.clean_comment(text), status=status, reasons=reasons, created_at=now,
+        article_id=article.id,
+        parent_id=parent_id,
+        author_name=author,
+        author_email=email,
+        author_url=url,
+        author_ip=ip,
+        user_agent=user_agent,
+        raw_text=text,
+        html=sanitize.clean_comment(text),
+        status=status,
+        reasons=reasons,
+        created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
     db.session.add(comment)
@@ -114,7 +129,8 @@ def _allowed_parent(article: Article, value: str | None) -> int | None:
         raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
     parent = db.session.scalar(
         sa.select(Comment.id).where(
-            Comment.id == int(value), Comment.article_id == article.id,
+            Comment.id == int(value),
+            Comment.article_id == article.id,
             Comment.status == CommentStatus.APPROVED,
         )
     )
@@ -126,13 +142,20 @@ def _allowed_parent(article: Article, value: str | None) -> int | None:
 def _is_duplicate(article_id: int, parent_id: int | None, author: str, email: str, text: str) -> bool:
     # WordPress's rule: same article and parent, same name or email, same words, not in the trash.
     same_parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
-    return db.session.scalar(
-        sa.select(Comment.id).where(
-            Comment.article_id == article_id, same_parent, Comment.status != CommentStatus.TRASH,
-            sa.or_(Comment.author_name == author, Comment.author_email == email),
-            Comment.raw_text == text,
-        ).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(Comment.id)
+            .where(
+                Comment.article_id == article_id,
+                same_parent,
+                Comment.status != CommentStatus.TRASH,
+                sa.or_(Comment.author_name == author, Comment.author_email == email),
+                Comment.raw_text == text,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
@@ -142,7 +165,8 @@ def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
     # Two index lookups (ix_comment_ip_created, ix_comment_email_created) rather than one OR.
     latest = [
         db.session.scalar(sa.select(sa.func.max(Comment.created_at)).where(column == value))
-        for column, value in ((Comment.author_ip, ip), (Comment.author_email, email)) if value
+        for column, value in ((Comment.author_ip, ip), (Comment.author_email, email))
+        if value
     ]
     latest = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in latest if t is not None]
     if not latest:
@@ -152,10 +176,14 @@ def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
 
 
 def _has_approved_comment(email: str) -> bool:
-    return db.session.scalar(
-        sa.select(Comment.id).where(Comment.author_email == email,
-                                    Comment.status == CommentStatus.APPROVED).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(Comment.id)
+            .where(Comment.author_email == email, Comment.status == CommentStatus.APPROVED)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- the pending link: the author sees their own held comment, and only they do ----------------------
@@ -216,14 +244,20 @@ def remember_author(response, form: CommentForm):
     """Keep (consent ticked) or forget (unticked) the reader's name, email and website."""
     if form.consent.data:
         value = _author_serializer().dumps(
-            {"author": form.author.data, "email": form.email.data, "url": form.url.data})
+            {"author": form.author.data, "email": form.email.data, "url": form.url.data}
+        )
         response.set_cookie(
-            AUTHOR_COOKIE, value, max_age=AUTHOR_COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+            AUTHOR_COOKIE,
+            value,
+            max_age=AUTHOR_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     elif AUTHOR_COOKIE in request.cookies:
-        response.delete_cookie(AUTHOR_COOKIE, httponly=True, samesite="Lax",
-                               secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.delete_cookie(
+            AUTHOR_COOKIE, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+        )
     return response
 
 
@@ -256,8 +290,9 @@ def post(slug):
             return answer(400, TOKEN_EXPIRED)
         return answer(422)
     try:
-        comment = post_comment(article, form, ip=request.remote_addr or "",
-                               user_agent=request.headers.get("User-Agent", ""))
+        comment = post_comment(
+            article, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
+        )
     except Refused as refusal:
         if refusal.reset_parent:
             form.comment_parent.data = "0"
@@ -283,8 +318,9 @@ def avatar(token):
     if not avatars.TOKEN.match(token):
         abort(404)
     fill, cells = avatars.pattern(token)
-    body = render_template("comments/avatar.svg", fill=fill, cells=cells, grid=avatars.GRID,
-                           size=avatars.SIZE)
+    body = render_template(
+        "comments/avatar.svg", fill=fill, cells=cells, grid=avatars.GRID, size=avatars.SIZE
+    )
     response = make_response(body)
     response.content_type = "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -298,9 +334,19 @@ def _approved_comments(article_id: int) -> list[Comment]:
     """Return the article's approved comments, oldest first: the one query of the comments section."""
     return db.session.scalars(
         sa.select(Comment)
-        .options(load_only(Comment.id, Comment.article_id, Comment.parent_id, Comment.author_name,
-                           Comment.author_email, Comment.author_url, Comment.html, Comment.status,
-                           Comment.created_at))
+        .options(
+            load_only(
+                Comment.id,
+                Comment.article_id,
+                Comment.parent_id,
+                Comment.author_name,
+                Comment.author_email,
+                Comment.author_url,
+                Comment.html,
+                Comment.status,
+                Comment.created_at,
+            )
+        )
         .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
         .order_by(Comment.created_at, Comment.id)
     ).all()
@@ -396,12 +442,14 @@ def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
     if comment_page < 1 or comment_page > pages:
         abort(404)
     start = (comment_page - 1) * per_page
-    shown = [node for thread in all_threads[start:start + per_page] for node in thread]
+    shown = [node for thread in all_threads[start : start + per_page] for node in thread]
 
     remembered = remembered_author()
     pending = None
     if form is None and "unapproved" in request.args:
-        pending = pending_comment(article, request.args.get("unapproved"), request.args.get("moderation-hash"))
+        pending = pending_comment(
+            article, request.args.get("unapproved"), request.args.get("moderation-hash")
+        )
         if pending is not None and pending.status is not CommentStatus.APPROVED:
             threads.place_pending(shown, pending, max_depth)
         else:
@@ -448,14 +496,16 @@ def jsonld(section: Section) -> list[dict]:
                 author = {"@type": "Person", "name": c.author_name}
                 if section.author_href(c):
                     author["url"] = c.author_url
-                items.append({
-                    "@type": "Comment",
-                    "@id": f"{page_url}#comment-{c.id}",
-                    "url": f"{page_url}#comment-{c.id}",
-                    "author": author,
-                    "dateCreated": c.created_at.replace(microsecond=0).isoformat(),
-                    "text": sanitize.plain_text(c.html),
-                })
+                items.append(
+                    {
+                        "@type": "Comment",
+                        "@id": f"{page_url}#comment-{c.id}",
+                        "url": f"{page_url}#comment-{c.id}",
+                        "author": author,
+                        "dateCreated": c.created_at.replace(microsecond=0).isoformat(),
+                        "text": sanitize.plain_text(c.html),
+                    }
+                )
             walk(node.children)
 
     walk(section.shown)

@@ -93,7 +93,11 @@ def set_cookie(response):
     value = state.get("new")
     if value:
         response.set_cookie(
-            COOKIE_NAME, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+            COOKIE_NAME,
+            value,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     if state.get("used"):

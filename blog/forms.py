@@ -129,8 +129,10 @@ class CommentForm(Form):
     comment = TextAreaField(
         "Comment",
         filters=[_strip],
-        validators=[Required("Please type your comment text."),
-                    MaxLength(MAX_COMMENT, "Your comment is too long.")],
+        validators=[
+            Required("Please type your comment text."),
+            MaxLength(MAX_COMMENT, "Your comment is too long."),
+        ],
     )
     author = StringField(
         "Name",
@@ -140,15 +142,19 @@ class CommentForm(Form):
     email = StringField(
         "Email",
         filters=[_as_browser_sends_email],
-        validators=[Required("Please enter your email address."),
-                    MaxLength(MAX_EMAIL, "Your email address is too long."),
-                    EmailAddress("Please enter a valid email address.")],
+        validators=[
+            Required("Please enter your email address."),
+            MaxLength(MAX_EMAIL, "Your email address is too long."),
+            EmailAddress("Please enter a valid email address."),
+        ],
     )
     url = StringField(
         "Website",
         filters=[_strip],
-        validators=[MaxLength(MAX_URL, "Your website address is too long."),
-                    WebAddress("Please enter a valid website address (http or https).")],
+        validators=[
+            MaxLength(MAX_URL, "Your website address is too long."),
+            WebAddress("Please enter a valid website address (http or https)."),
+        ],
     )
     consent = BooleanField(CONSENT_LABEL, name="wp-comment-cookies-consent")
     # Checked by the service, which answers 403 (not 422) for a parent that is not allowed.

@@ -14,26 +14,52 @@ _serial = count(1)
 def make_article(slug="on-embassies", title="On Embassies", *, days_old=3, comments_open=True, **fields):
     """Store a published article the way the publish pipeline would, and return it."""
     article = Article(
-        slug=slug, title=title, author="Editor", status=ArticleStatus.PUBLISHED,
-        published_at=datetime.now(UTC) - timedelta(days=days_old), comments_open=comments_open,
-        html="<p>An article about embassies.</p>", **fields,
+        slug=slug,
+        title=title,
+        author="Editor",
+        status=ArticleStatus.PUBLISHED,
+        published_at=datetime.now(UTC) - timedelta(days=days_old),
+        comments_open=comments_open,
+        html="<p>An article about embassies.</p>",
+        **fields,
     )
     db.session.add(article)
     db.session.commit()
     return article
 
 
-def make_comment(article, text="A comment.", *, status=CommentStatus.APPROVED, parent=None,
-                 author="Reader", email=None, url="", ip="192.0.2.10", created_at=None, minutes_ago=None):
+def make_comment(
+    article,
+    text="A comment.",
+    *,
+    status=CommentStatus.APPROVED,
+    parent=None,
+    author="Reader",
+    email=None,
+    url="",
+    ip="192.0.2.10",
+    created_at=None,
+    minutes_ago=None,
+):
     """Store a comment directly (the post path is tested elsewhere) and return it."""
     n = next(_serial)
     if created_at is None:
-        created_at = datetime.now(UTC) - timedelta(minutes=minutes_ago if minutes_ago is not None else 1000 - n)
+        created_at = datetime.now(UTC) - timedelta(
+            minutes=minutes_ago if minutes_ago is not None else 1000 - n
+        )
     comment = Comment(
-        article_id=article.id, parent_id=parent.id if parent is not None else None,
-        author_name=author, author_email=email or f"reader{n}@example.org", author_url=url,
-        author_ip=ip, user_agent="pytest", raw_text=text, html=f"<p>{text}</p>", status=status,
-        reasons=[], created_at=created_at,
+        article_id=article.id,
+        parent_id=parent.id if parent is not None else None,
+        author_name=author,
+        author_email=email or f"reader{n}@example.org",
+        author_url=url,
+        author_ip=ip,
+        user_agent="pytest",
+        raw_text=text,
+        html=f"<p>{text}</p>",
+        status=status,
+        reasons=[],
+        created_at=created_at,
         approved_at=created_at if status is CommentStatus.APPROVED else None,
     )
     db.session.add(comment)
@@ -87,8 +113,17 @@ def form_fields(html: str) -> dict:
     return parser.fields
 
 
-def post_comment(client, slug="on-embassies", comment="A thoughtful comment.", *, author="Ada Reader",
-                 email="ada@example.org", url="", page=None, **extra):
+def post_comment(
+    client,
+    slug="on-embassies",
+    comment="A thoughtful comment.",
+    *,
+    author="Ada Reader",
+    email="ada@example.org",
+    url="",
+    page=None,
+    **extra,
+):
     """Fetch the article's form as a browser would, fill it in and post it; return the response."""
     html = client.get(page or f"/{slug}/").text
     data = form_fields(html)
@@ -100,8 +135,10 @@ def post_comment(client, slug="on-embassies", comment="A thoughtful comment.", *
 
 def location_ids(response) -> tuple[int, str]:
     """Return (comment id, moderation hash) from the 303 after a post."""
-    m = re.fullmatch(r"/[^/?#]+/\?unapproved=(\d+)&moderation-hash=([0-9a-f]+)#comment-(\d+)",
-                     response.headers.get("Location", ""))
+    m = re.fullmatch(
+        r"/[^/?#]+/\?unapproved=(\d+)&moderation-hash=([0-9a-f]+)#comment-(\d+)",
+        response.headers.get("Location", ""),
+    )
     assert m, response.headers.get("Location")
     assert m.group(1) == m.group(3)
     return int(m.group(1)), m.group(2)
@@ -127,5 +164,8 @@ class Tags(HTMLParser):
         self.text.append(data)
 
     def find(self, tag=None, **attrs):
-        return [a for t, a in self.tags if (tag is None or t == tag)
-                and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())]
+        return [
+            a
+            for t, a in self.tags
+            if (tag is None or t == tag) and all(a.get(k.rstrip("_")) == v for k, v in attrs.items())
+        ]

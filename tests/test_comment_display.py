@@ -54,8 +54,12 @@ def li_depths(html: str) -> dict[int, int]:
 
 @pytest.mark.parametrize(
     ("count", "expected"),
-    [(0, ""), (1, "One thought on “On Embassies”"), (2, "2 thoughts on “On Embassies”"),
-     (51, "51 thoughts on “On Embassies”")],
+    [
+        (0, ""),
+        (1, "One thought on “On Embassies”"),
+        (2, "2 thoughts on “On Embassies”"),
+        (51, "51 thoughts on “On Embassies”"),
+    ],
 )
 def test_heading_wording(count, expected):
     assert comments.heading(count, "On Embassies") == expected
@@ -95,8 +99,8 @@ def test_comment_markup(client, article):
     assert tags.find("li", id=f"comment-{with_url.id}")
     link = tags.find("a", href="https://owner.example.org/")[0]
     assert link["rel"] == "external nofollow ugc"
-    assert "<b class=\"fn\">No Site</b>" in html
-    assert "<b class=\"fn\">Sneaky</b>" in html and "javascript:" not in html
+    assert '<b class="fn">No Site</b>' in html
+    assert '<b class="fn">Sneaky</b>' in html and "javascript:" not in html
     permalink = tags.find("a", href=f"/{SLUG}/#comment-{without.id}")
     assert permalink
     time = re.search(rf'href="/{SLUG}/#comment-{without.id}"><time datetime="([^"]+)">([^<]+)</time>', html)
@@ -111,9 +115,11 @@ def test_comment_markup(client, article):
 
 @pytest.mark.parametrize(
     ("when", "text"),
-    [(datetime(2025, 1, 5, 15, 7, tzinfo=UTC), "January 5, 2025 at 3:07 pm"),
-     (datetime(2025, 12, 31, 0, 30, tzinfo=UTC), "December 31, 2025 at 12:30 am"),
-     (datetime(2025, 6, 1, 12, 0, tzinfo=UTC), "June 1, 2025 at 12:00 pm")],
+    [
+        (datetime(2025, 1, 5, 15, 7, tzinfo=UTC), "January 5, 2025 at 3:07 pm"),
+        (datetime(2025, 12, 31, 0, 30, tzinfo=UTC), "December 31, 2025 at 12:30 am"),
+        (datetime(2025, 6, 1, 12, 0, tzinfo=UTC), "June 1, 2025 at 12:00 pm"),
+    ],
 )
 def test_comment_date_reads_like_wordpress(when, text):
     assert comments.comment_date(when) == text
@@ -229,8 +235,11 @@ def test_replytocom_puts_the_form_under_the_comment(client, article):
     assert "hidden" not in cancel and cancel["href"] == f"/{SLUG}/#respond"
     assert form_fields(html)["comment_parent"] == str(first.id)
     # The form sits inside the comment's <li>, before the next comment.
-    assert html.index(f'id="comment-{first.id}"') < html.index('id="respond"') < html.index(
-        f'id="comment-{second.id}"')
+    assert (
+        html.index(f'id="comment-{first.id}"')
+        < html.index('id="respond"')
+        < html.index(f'id="comment-{second.id}"')
+    )
     response = post_comment(client, comment="My answer.", page=f"/{SLUG}/?replytocom={first.id}")
     assert response.status_code == 303
 
@@ -260,8 +269,13 @@ def test_form_without_replytocom_has_hidden_cancel_link(client, article):
 
 
 def test_jsonld_comments_have_no_email(app, article):
-    make_comment(article, "Fish &amp; chips.", author="Ann", email="ann.secret@example.org",
-                 url="https://ann.example.org/")
+    make_comment(
+        article,
+        "Fish &amp; chips.",
+        author="Ann",
+        email="ann.secret@example.org",
+        url="https://ann.example.org/",
+    )
     make_comment(article, "Held.", status=CommentStatus.PENDING)
     with app.test_request_context(f"/{SLUG}/"):
         items = comments.section_context(article)["jsonld_comments"]
@@ -316,4 +330,3 @@ def test_avatar_pattern_is_symmetric_and_never_empty():
         assert cells and fill.startswith("hsl(")
         assert {(avatars.GRID - 1 - x, y) for x, y in cells} == set(cells)
     assert avatars.pattern("0" * 32)[1] == [(2, 2)]
-

@@ -41,7 +41,7 @@ def stored(comment_id=None) -> Comment:
 
 def respond_text(html: str) -> str:
     start = html.index('<div id="respond"')
-    return re.sub(r"<[^>]+>", " ", html[start:html.index("</form>", start)])
+    return re.sub(r"<[^>]+>", " ", html[start : html.index("</form>", start)])
 
 
 # --- the form ------------------------------------------------------------------------------------------
@@ -52,9 +52,16 @@ def test_form_has_wordpress_fields_labels_and_notes(client, article):
     html = response.text
     assert response.status_code == 200
     text = " ".join(respond_text(html).split())
-    for phrase in ["Leave a Reply", "Your email address will not be published.",
-                   "Required fields are marked *", "Comment *", "Name *", "Email *", "Website",
-                   "Save my name, email, and website in this browser for the next time I comment."]:
+    for phrase in [
+        "Leave a Reply",
+        "Your email address will not be published.",
+        "Required fields are marked *",
+        "Comment *",
+        "Name *",
+        "Email *",
+        "Website",
+        "Save my name, email, and website in this browser for the next time I comment.",
+    ]:
         assert phrase in text
     tags = Tags(html)
     assert tags.find("div", id="respond")
@@ -106,14 +113,16 @@ def test_reader_gets_no_session_only_a_csrf_cookie(client, app, article):
     assert "private" in response.headers["Cache-Control"]
     response = post_comment(client)
     assert response.status_code == 303
-    assert not any(c.startswith(app.config["SESSION_COOKIE_NAME"] + "=")
-                   for c in response.headers.getlist("Set-Cookie"))
+    assert not any(
+        c.startswith(app.config["SESSION_COOKIE_NAME"] + "=") for c in response.headers.getlist("Set-Cookie")
+    )
 
 
 def test_csrf_cookie_is_secure_outside_debug(client, app, article):
     app.config["SESSION_COOKIE_SECURE"] = True
-    cookie = next(c for c in client.get(f"/{SLUG}/").headers.getlist("Set-Cookie")
-                  if c.startswith(csrf.COOKIE_NAME))
+    cookie = next(
+        c for c in client.get(f"/{SLUG}/").headers.getlist("Set-Cookie") if c.startswith(csrf.COOKIE_NAME)
+    )
     assert "Secure" in cookie
 
 
@@ -121,9 +130,13 @@ def test_csrf_cookie_is_secure_outside_debug(client, app, article):
 
 
 def test_valid_comment_is_held_and_redirected_to_its_pending_view(client, article):
-    response = post_comment(client, comment="A first thought.\n\nSecond paragraph.",
-                            author="  First Reader ", email="First.Reader@Example.ORG",
-                            url="example.com/me")
+    response = post_comment(
+        client,
+        comment="A first thought.\n\nSecond paragraph.",
+        author="  First Reader ",
+        email="First.Reader@Example.ORG",
+        url="example.com/me",
+    )
     assert response.status_code == 303
     cid, _ = location_ids(response)
     assert response.headers["Location"].startswith(f"/{SLUG}/?unapproved={cid}&moderation-hash=")
@@ -141,8 +154,12 @@ def test_valid_comment_is_held_and_redirected_to_its_pending_view(client, articl
 
 
 def test_user_agent_is_stored_truncated(client, article):
-    response = client.post(f"/{SLUG}/comments", data=form_fields(client.get(f"/{SLUG}/").text) | {
-        "comment": "UA", "author": "A", "email": "a@example.org"}, headers={"User-Agent": "x" * 400})
+    response = client.post(
+        f"/{SLUG}/comments",
+        data=form_fields(client.get(f"/{SLUG}/").text)
+        | {"comment": "UA", "author": "A", "email": "a@example.org"},
+        headers={"User-Agent": "x" * 400},
+    )
     assert response.status_code == 303
     assert stored().user_agent == "x" * 255
 
@@ -179,9 +196,14 @@ def test_pending_comment_is_shown_only_with_its_hash(client, app, article):
     other = app.test_client()
     assert "Only I can see this yet." not in other.get(f"/{SLUG}/").text
     forged = good[:-2] + ("00" if not good.endswith("00") else "11")
-    for query in [f"unapproved={cid}&moderation-hash={forged}", f"unapproved={cid}",
-                  f"unapproved={cid}&moderation-hash=", f"unapproved=abc&moderation-hash={good}",
-                  f"unapproved={cid + 1}&moderation-hash={good}", f"moderation-hash={good}"]:
+    for query in [
+        f"unapproved={cid}&moderation-hash={forged}",
+        f"unapproved={cid}",
+        f"unapproved={cid}&moderation-hash=",
+        f"unapproved=abc&moderation-hash={good}",
+        f"unapproved={cid + 1}&moderation-hash={good}",
+        f"moderation-hash={good}",
+    ]:
         page = other.get(f"/{SLUG}/?{query}")
         assert page.status_code == 200
         assert "Only I can see this yet." not in page.text, query
@@ -277,16 +299,20 @@ def test_previously_approved_author_goes_straight_through(client, app, article):
     ],
 )
 def test_invalid_field_is_422_with_message_beside_it_and_text_kept(client, article, fields, field, message):
-    typed = {"comment": "Every word of this must survive.", "author": "Kept Name",
-             "email": "kept@example.org", "url": "https://kept.example.org/"}
+    typed = {
+        "comment": "Every word of this must survive.",
+        "author": "Kept Name",
+        "email": "kept@example.org",
+        "url": "https://kept.example.org/",
+    }
     typed.update(fields)
     response = post_comment(client, **typed)
     assert response.status_code == 422
     html = response.text
     tags = Tags(html)
     # In the error summary, linking to the field ...
-    summary = html[html.index('class="error-summary"'):]
-    assert f'<a href="#{field}">{message}</a>' in summary[:summary.index("</div>")]
+    summary = html[html.index('class="error-summary"') :]
+    assert f'<a href="#{field}">{message}</a>' in summary[: summary.index("</div>")]
     # ... and beside the field, which points at it.
     error = tags.find("span", id=f"{field}-error")
     assert error and message in html
@@ -324,8 +350,12 @@ def test_the_reply_target_is_kept_after_a_422(client, article):
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("https://example.org", "https://example.org"), ("HTTP://Example.org/a?b=c#d", "HTTP://Example.org/a?b=c#d"),
-     ("example.org", "http://example.org"), ("", "")],
+    [
+        ("https://example.org", "https://example.org"),
+        ("HTTP://Example.org/a?b=c#d", "HTTP://Example.org/a?b=c#d"),
+        ("example.org", "http://example.org"),
+        ("", ""),
+    ],
 )
 def test_website_addresses_accepted(client, article, typed, expected):
     assert post_comment(client, url=typed).status_code == 303
@@ -362,7 +392,11 @@ def test_token_is_bound_to_the_readers_cookie(app, article):
     alice, mallory = app.test_client(), app.test_client()
     token = form_fields(alice.get(f"/{SLUG}/").text)["csrf_token"]
     data = form_fields(mallory.get(f"/{SLUG}/").text) | {
-        "csrf_token": token, "comment": "Forged.", "author": "M", "email": "m@example.org"}
+        "csrf_token": token,
+        "comment": "Forged.",
+        "author": "M",
+        "email": "m@example.org",
+    }
     assert mallory.post(f"/{SLUG}/comments", data=data).status_code == 400
     # Without any cookie (a cross-site post from a browser that never saw the site): 400 too.
     anonymous = app.test_client()
@@ -430,8 +464,14 @@ def client_from(app, ip):
 
 def test_flood_counts_the_same_ip_or_the_same_email(app, article):
     app.config["COMMENT_FLOOD_SECONDS"] = 15
-    make_comment(article, "Recent, from an IP.", status=CommentStatus.PENDING, ip="198.51.100.1",
-                 email="x@example.org", minutes_ago=0)
+    make_comment(
+        article,
+        "Recent, from an IP.",
+        status=CommentStatus.PENDING,
+        ip="198.51.100.1",
+        email="x@example.org",
+        minutes_ago=0,
+    )
     from_same_ip = client_from(app, "198.51.100.1")
     assert post_comment(from_same_ip, email="y@example.org").status_code == 429
     elsewhere = client_from(app, "198.51.100.2")
@@ -441,7 +481,9 @@ def test_flood_counts_the_same_ip_or_the_same_email(app, article):
 
 def test_flood_window_passes(app, article):
     app.config["COMMENT_FLOOD_SECONDS"] = 15
-    make_comment(article, "A while ago.", ip="127.0.0.1", created_at=datetime.now(UTC) - timedelta(seconds=16))
+    make_comment(
+        article, "A while ago.", ip="127.0.0.1", created_at=datetime.now(UTC) - timedelta(seconds=16)
+    )
     assert post_comment(app.test_client()).status_code == 303
 
 
@@ -458,8 +500,9 @@ def test_closed_article_is_403_and_shows_no_form(client, ctx):
     make_article(SLUG, comments_open=False)
     page = client.get(f"/{SLUG}/").text
     assert "Comments are closed." in page and 'id="commentform"' not in page
-    response = client.post(f"/{SLUG}/comments", data={"comment": "Too late.", "author": "A",
-                                                      "email": "a@example.org"})
+    response = client.post(
+        f"/{SLUG}/comments", data={"comment": "Too late.", "author": "A", "email": "a@example.org"}
+    )
     assert response.status_code == 403
     assert "Sorry, comments are closed for this item." in response.text
     assert stored() is None
@@ -478,8 +521,10 @@ def test_comments_close_after_close_comments_days(client, app, ctx):
     assert "Comments are closed." in client.get(f"/{SLUG}/").text
 
 
-@pytest.mark.parametrize("case", ["other-article", "pending", "spam", "trashed", "missing", "text", "negative",
-                                  "huge", "float", "spaces"])
+@pytest.mark.parametrize(
+    "case",
+    ["other-article", "pending", "spam", "trashed", "missing", "text", "negative", "huge", "float", "spaces"],
+)
 def test_reply_to_a_comment_that_is_not_approved_here_is_403(client, article, case):
     other = make_article("elsewhere", "Elsewhere")
     values = {
@@ -549,8 +594,14 @@ def test_filled_honeypot_is_stored_as_spam_but_answered_like_a_valid_post(client
 
 
 def test_consent_remembers_name_email_and_website(client, article):
-    response = post_comment(client, comment="Remember me.", author="Ada", email="Ada@Example.org",
-                            url="https://ada.example.org/", **{"wp-comment-cookies-consent": "yes"})
+    response = post_comment(
+        client,
+        comment="Remember me.",
+        author="Ada",
+        email="Ada@Example.org",
+        url="https://ada.example.org/",
+        **{"wp-comment-cookies-consent": "yes"},
+    )
     assert response.status_code == 303
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("comment_author="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
@@ -565,8 +616,13 @@ def test_consent_remembers_name_email_and_website(client, article):
     assert "Your comment is awaiting moderation." in pending
     assert "This is a preview" not in pending
     # Unticked on the next comment: forgotten.
-    response = post_comment(client, comment="Forget me.", author="Ada", email="ada@example.org",
-                            **{"wp-comment-cookies-consent": None})
+    response = post_comment(
+        client,
+        comment="Forget me.",
+        author="Ada",
+        email="ada@example.org",
+        **{"wp-comment-cookies-consent": None},
+    )
     assert any(c.startswith("comment_author=;") for c in response.headers.getlist("Set-Cookie"))
     fields = form_fields(client.get(f"/{SLUG}/").text)
     assert fields["author"] == "" and "wp-comment-cookies-consent" not in fields

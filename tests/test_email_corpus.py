@@ -79,9 +79,18 @@ def test_every_listed_disagreement_is_a_case():
 
 @pytest.mark.parametrize(
     ("address", "status"),
-    [("test@iana.org", 303), (" test@iana.org ", 303), ("test@nominet.org.uk", 303), ("a@iana.org", 303),
-     ('"test"@iana.org', 422), ("test@[255.255.255.255]", 422), ("test@iana.123", 422),
-     ("(comment)test@iana.org", 422), ("test..iana.org", 422), ("test\\@test@iana.org", 422)],
+    [
+        ("test@iana.org", 303),
+        (" test@iana.org ", 303),
+        ("test@nominet.org.uk", 303),
+        ("a@iana.org", 303),
+        ('"test"@iana.org', 422),
+        ("test@[255.255.255.255]", 422),
+        ("test@iana.123", 422),
+        ("(comment)test@iana.org", 422),
+        ("test..iana.org", 422),
+        ("test\\@test@iana.org", 422),
+    ],
 )
 def test_through_the_form(client, app, address, status):
     from tests.comment_actions import make_article, post_comment

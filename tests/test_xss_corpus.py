@@ -23,8 +23,22 @@ from tests.conftest import corpus
 SLUG = "hostile"
 ALLOWED = sanitize.COMMENT_TAGS | {"p", "br"}
 BAD_SCHEME = re.compile(r"^(javascript|vbscript|data|livescript|mocha):", re.I)
-URL_ATTRIBUTES = {"href", "src", "cite", "action", "formaction", "xlink:href", "background", "poster",
-                  "data", "codebase", "srcset", "lowsrc", "dynsrc", "ping"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "cite",
+    "action",
+    "formaction",
+    "xlink:href",
+    "background",
+    "poster",
+    "data",
+    "codebase",
+    "srcset",
+    "lowsrc",
+    "dynsrc",
+    "ping",
+}
 
 
 def payloads() -> list[str]:
@@ -58,8 +72,22 @@ class Checker(HTMLParser):
             return
         if self.allowed is not None and tag not in self.allowed:
             self.problems.append(f"tag <{tag}>")
-        if tag in ("script", "style", "iframe", "object", "embed", "form", "svg", "math", "frame", "frameset",
-                   "applet", "base", "link", "meta"):
+        if tag in (
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "form",
+            "svg",
+            "math",
+            "frame",
+            "frameset",
+            "applet",
+            "base",
+            "link",
+            "meta",
+        ):
             self.problems.append(f"tag <{tag}>")
         for name, value in attrs.items():
             if name.startswith("on"):
@@ -96,7 +124,11 @@ def _our_own(tag, attrs):
         (tag == "script" and attrs.get("src") == "/static/js/comment-reply.js")
         or (tag == "script" and attrs.get("type") == "application/ld+json")
         or (tag == "form" and attrs.get("id") == "commentform")
-        or (tag == "link" and attrs.get("rel") == "stylesheet" and attrs.get("href", "").startswith("/static/"))
+        or (
+            tag == "link"
+            and attrs.get("rel") == "stylesheet"
+            and attrs.get("href", "").startswith("/static/")
+        )
         or (tag == "meta")
     )
 
@@ -122,16 +154,26 @@ def test_every_payload_is_cleaned_and_rendered_inert(app, client, article):
     with app.test_request_context():
         for n, line in enumerate(lines):
             # The form's own processing of the field, then the service's cleaning step.
-            form = CommentForm(MultiDict({"comment": line, "author": f"P{n}", "email": f"p{n}@example.org"}),
-                               meta={"csrf": False})
+            form = CommentForm(
+                MultiDict({"comment": line, "author": f"P{n}", "email": f"p{n}@example.org"}),
+                meta={"csrf": False},
+            )
             assert form.validate(), (line, form.errors)
             text = sanitize.normalise_text(form.comment.data)
             html = sanitize.clean_comment(text)
             problems = problems_in_comment_html(html)
             if problems:
                 failures[line] = (html, problems)
-            rows.append(Comment(article_id=article.id, author_name=f"P{n}", author_email=f"p{n}@example.org",
-                                raw_text=text, html=html, status=CommentStatus.APPROVED))
+            rows.append(
+                Comment(
+                    article_id=article.id,
+                    author_name=f"P{n}",
+                    author_email=f"p{n}@example.org",
+                    raw_text=text,
+                    html=html,
+                    status=CommentStatus.APPROVED,
+                )
+            )
     assert not failures, list(failures.items())[:5]
     db.session.add_all(rows)
     db.session.commit()
@@ -181,8 +223,10 @@ def test_bleach_regression_cases_through_http(poster):
 
 @pytest.mark.parametrize("field", ["author", "url"])
 def test_hostile_name_and_website_are_inert(app, client, article, field):
-    value = {"author": '"><script>alert(1)</script><img src=x onerror=alert(2)>',
-             "url": 'https://ex.com/"onmouseover="alert(1)'}[field]
+    value = {
+        "author": '"><script>alert(1)</script><img src=x onerror=alert(2)>',
+        "url": 'https://ex.com/"onmouseover="alert(1)',
+    }[field]
     fields = {"author": "Someone", "url": ""} | {field: value}
     response = post_comment(client, SLUG, "Name and website.", **fields)
     if response.status_code == 422:  # the website was refused: nothing stored, and the page is inert
@@ -197,7 +241,7 @@ def test_hostile_name_and_website_are_inert(app, client, article, field):
 
 def test_checker_catches_what_it_should():
     assert problems_in_comment_html('<a href="java\tscript:alert(1)">x</a>')
-    assert problems_in_comment_html('<img src=x onerror=alert(1)>')
+    assert problems_in_comment_html("<img src=x onerror=alert(1)>")
     assert problems_in_comment_html("<svg><script>x</script></svg>")
     assert problems_in_comment_html('<b style="color:red">x</b>')
     assert problems_in_comment_html("<!-- x -->")
