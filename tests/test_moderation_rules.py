@@ -284,3 +284,14 @@ def test_settings_through_the_form(client, app, config, text, status, reasons):
         assert post_comment(client, "s", text).status_code == 303
         comment = db.session.query(Comment).one()
         assert (comment.status, comment.reasons) == (status, reasons)
+
+
+def test_spam_report_runs(capsys):
+    """The measurement script runs over the YouTube collection (it reports; it asserts no threshold)."""
+    from scripts import spam_report
+    from tests.conftest import corpus
+
+    assert spam_report.main([str(corpus("youtube-spam-collection"))]) == 0
+    out = capsys.readouterr().out
+    assert "1956 comments: 1005 spam, 951 ham" in out
+    assert "| too_many_links |" in out
