@@ -40,7 +40,7 @@ def begin_write():
     Call it before the first query of a request that will write. Anything the session read before
     is committed away first, so the decisions that follow are made under the write lock.
     """
-    session = db.session()  # the scoped_session proxy does not forward in_transaction()
+    session = db.session()  # the request's Session itself; the scoped proxy lacks in_transaction
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={"write": True})
