@@ -73,6 +73,7 @@ def test_form_verdict_matches_the_category(form_app, row):
 
 
 def test_every_listed_disagreement_is_a_case():
+    corpus("isemail-tests", TSV.name)
     keys = {(row.values[0]["file"], int(row.values[0]["id"])) for row in cases()}
     assert set(DISAGREEMENTS) <= keys
 

@@ -57,12 +57,31 @@ def url_is_dangerous(value: str) -> bool:
     return bool(BAD_SCHEME.match(squeezed))
 
 
+FORBIDDEN = {
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "svg",
+    "math",
+    "frame",
+    "frameset",
+    "applet",
+    "base",
+    "link",
+    "meta",
+}
+
+
 class Checker(HTMLParser):
     """Collect every way a piece of HTML could run script or restyle the page."""
 
-    def __init__(self, allowed_tags=None, own=None):
+    def __init__(self, allowed_tags=None, forbidden=FORBIDDEN, own=None):
         super().__init__(convert_charrefs=True)
         self.allowed = allowed_tags
+        self.forbidden = forbidden
         self.own = own or (lambda tag, attrs: False)
         self.problems: list[str] = []
 
@@ -70,24 +89,7 @@ class Checker(HTMLParser):
         attrs = dict(attrs)
         if self.own(tag, attrs):
             return
-        if self.allowed is not None and tag not in self.allowed:
-            self.problems.append(f"tag <{tag}>")
-        if tag in (
-            "script",
-            "style",
-            "iframe",
-            "object",
-            "embed",
-            "form",
-            "svg",
-            "math",
-            "frame",
-            "frameset",
-            "applet",
-            "base",
-            "link",
-            "meta",
-        ):
+        if (self.allowed is not None and tag not in self.allowed) or tag in self.forbidden:
             self.problems.append(f"tag <{tag}>")
         for name, value in attrs.items():
             if name.startswith("on"):
@@ -118,26 +120,27 @@ def problems_in_comment_html(html: str) -> list[str]:
     return checker.problems
 
 
-def _our_own(tag, attrs):
-    # The page's own script, form and JSON-LD are not comment content.
-    return (
-        (tag == "script" and attrs.get("src") == "/static/js/comment-reply.js")
-        or (tag == "script" and attrs.get("type") == "application/ld+json")
-        or (tag == "form" and attrs.get("id") == "commentform")
-        or (
-            tag == "link"
-            and attrs.get("rel") == "stylesheet"
-            and attrs.get("href", "").startswith("/static/")
-        )
-        or (tag == "meta")
+def _our_script(tag, attrs):
+    # Scripts the page itself loads, and JSON-LD (data, escaped by |tojson), are not comment content.
+    return tag == "script" and (
+        attrs.get("type") == "application/ld+json" or attrs.get("src", "").startswith("/static/")
     )
 
 
 def problems_in_page(html: str) -> list[str]:
-    checker = Checker(own=_our_own)
-    checker.feed(html)
-    checker.close()
-    return checker.problems
+    """Check the whole page for script and event handlers, and the comments section for any live tag."""
+    page = Checker(
+        forbidden={"script", "iframe", "object", "embed", "frame", "frameset", "applet"}, own=_our_script
+    )
+    page.feed(html)
+    page.close()
+    start = html.index('<section id="comments"')
+    section = Checker(
+        own=lambda tag, attrs: _our_script(tag, attrs) or (tag == "form" and attrs.get("id") == "commentform")
+    )
+    section.feed(html[start : html.index("</section>", start)])
+    section.close()
+    return page.problems + section.problems
 
 
 @pytest.fixture
