@@ -27,12 +27,10 @@ REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 FLOOD = "You are posting comments too quickly. Slow down."
 TOKEN_EXPIRED = "Your session expired. Please submit your comment again."
-AWAITING = "Your comment is awaiting moderation."
-PREVIEW = "This is a preview; your comment will be visible after it has been approved."
 
 AUTHOR_COOKIE = "comment_author"
 AUTHOR_COOKIE_MAX_AGE = 365 * 24 * 3600
-_PARENT = re.compile(r"^\d{1,10}$")
+_ID = re.compile(r"[0-9]{1,10}")
 _MAX_ID = 2**31 - 1
 
 # Sent after a comment is stored and committed; the moderators' notification listens (blog/notify.py).
@@ -125,7 +123,7 @@ def _allowed_parent(article: Article, value: str | None) -> int | None:
     value = (value or "").strip()
     if value in ("", "0"):
         return None
-    if not _PARENT.match(value) or int(value) > _MAX_ID:
+    if not _ID.fullmatch(value) or int(value) > _MAX_ID:
         raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
     parent = db.session.scalar(
         sa.select(Comment.id).where(
@@ -202,7 +200,7 @@ def moderation_hash(comment: Comment) -> str:
 
 def pending_comment(article: Article, comment_id: str | None, given_hash: str | None) -> Comment | None:
     """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at."""
-    if not comment_id or not given_hash or not _PARENT.match(comment_id) or int(comment_id) > _MAX_ID:
+    if not comment_id or not given_hash or not _ID.fullmatch(comment_id) or int(comment_id) > _MAX_ID:
         return None
     comment = db.session.get(Comment, int(comment_id))
     if comment is None or comment.article_id != article.id:
@@ -436,7 +434,7 @@ def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
 
     # Replying: to the comment of a failed post, or to ?replytocom=ID (only an approved comment of ours).
     wanted = form.comment_parent.data if form is not None else request.args.get("replytocom")
-    reply_to = by_id.get(int(wanted)) if wanted and _PARENT.match(str(wanted)) else None
+    reply_to = by_id.get(int(wanted)) if wanted and _ID.fullmatch(str(wanted)) else None
     if form is not None and reply_to is not None and comment_page == 1:
         comment_page = threads.page_of(all_threads, reply_to.id, per_page) or 1
     if comment_page < 1 or comment_page > pages:

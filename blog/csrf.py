@@ -69,7 +69,8 @@ def check_token(token: str | None) -> None:
     if not token or not _plausible(cookie):
         raise ValidationError(MISSING)
     timestamp, _, mac = token.partition(".")
-    if not timestamp.isdigit() or not hmac.compare_digest(mac, _mac(cookie, timestamp)):
+    valid_time = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
+    if not valid_time or not hmac.compare_digest(mac.encode(), _mac(cookie, timestamp).encode()):
         raise ValidationError(INVALID)
     if time.time() - int(timestamp) > _lifetime():
         raise ValidationError(EXPIRED)

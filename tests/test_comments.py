@@ -153,6 +153,19 @@ def test_valid_comment_is_held_and_redirected_to_its_pending_view(client, articl
     assert comment.approved_at is None
 
 
+def test_a_stored_comment_is_announced_after_commit(client, app, article):
+    """The moderators' notification (blog/notify.py) listens to comments.comment_posted."""
+    heard = []
+
+    def listener(sender, comment):
+        heard.append((comment.id, comment.status))
+
+    with comments.comment_posted.connected_to(listener, app):
+        cid, _ = location_ids(post_comment(client, comment="Announce me."))
+        post_comment(client, email="")  # refused (422): nothing announced
+    assert heard == [(cid, CommentStatus.PENDING)]
+
+
 def test_user_agent_is_stored_truncated(client, article):
     response = client.post(
         f"/{SLUG}/comments",
@@ -365,7 +378,9 @@ def test_website_addresses_accepted(client, article, typed, expected):
 # --- 400: expired or missing CSRF token ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("token", ["stale", "", None, "1700000000.abc", "99999999999.0"])
+@pytest.mark.parametrize(
+    "token", ["stale", "", None, "1700000000.abc", "99999999999.0", "١٢٣.é", "1" * 40 + ".x", "."]
+)
 def test_bad_token_is_400_with_text_kept_and_a_fresh_token(client, article, token):
     typed = "Typed before the token went stale."
     response = post_comment(client, comment=typed, csrf_token=token)
@@ -523,7 +538,19 @@ def test_comments_close_after_close_comments_days(client, app, ctx):
 
 @pytest.mark.parametrize(
     "case",
-    ["other-article", "pending", "spam", "trashed", "missing", "text", "negative", "huge", "float", "spaces"],
+    [
+        "other-article",
+        "pending",
+        "spam",
+        "trashed",
+        "missing",
+        "text",
+        "negative",
+        "huge",
+        "float",
+        "spaces",
+        "arabic-digits",
+    ],
 )
 def test_reply_to_a_comment_that_is_not_approved_here_is_403(client, article, case):
     other = make_article("elsewhere", "Elsewhere")
@@ -538,6 +565,7 @@ def test_reply_to_a_comment_that_is_not_approved_here_is_403(client, article, ca
         "huge": lambda: "9" * 30,
         "float": lambda: "1.5",
         "spaces": lambda: "1 2",
+        "arabic-digits": lambda: "١",
     }
     typed = "My reply, kept."
     response = post_comment(client, comment=typed, comment_parent=str(values[case]()))
