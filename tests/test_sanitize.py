@@ -1,6 +1,8 @@
 """The comment HTML policy (blog/sanitize.py): WordPress's comment tags, safe links, paragraphs."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from blog.sanitize import clean_comment, count_links, plain_text
 
@@ -77,3 +79,53 @@ def test_count_links(text, links):
 
 def test_plain_text():
     assert plain_text(clean_comment("Fish &amp; <b>chips</b>\n\nand peas")) == "Fish & chips\n\nand peas"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "/",
+                "=",
+                '"',
+                "'",
+                " ",
+                "\n",
+                "&",
+                "#",
+                ":",
+                "a",
+                "script",
+                "img",
+                "svg",
+                "on",
+                "error",
+                "href",
+                "src",
+                "javascript",
+                "data",
+                "style",
+                "b",
+                "<a ",
+                "</",
+                "<!--",
+                "-->",
+                "\t",
+                "\x00",
+                "http://x.com",
+                "&#x6A;",
+                "&colon;",
+                "onload",
+                "iframe",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_random_markup_never_survives_as_live_html(text):
+    from tests.test_xss_corpus import problems_in_comment_html
+
+    assert problems_in_comment_html(clean_comment(text)) == []
