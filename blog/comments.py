@@ -1,14 +1,522 @@
-"""The Leave a Reply form: post a comment (stub, built in issue 3)."""
+"""The Leave a Reply form: post a comment, and the comments section of the article page (SPEC §3, §4)."""
 
-from flask import Blueprint
+import hashlib
+import hmac
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
+from flask.signals import Namespace
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import load_only
+
+from . import avatars, csrf, moderation, sanitize, threads
+from .database import begin_write
+from .extensions import db
+from .forms import CommentForm
+from .models import Article, Comment, CommentStatus, utcnow
+from .versioning import touch_article
 
 bp = Blueprint("comments", __name__)
 
+CLOSED = "Sorry, comments are closed for this item."
+REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
+DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
+FLOOD = "You are posting comments too quickly. Slow down."
+TOKEN_EXPIRED = "Your session expired. Please submit your comment again."
+
+AUTHOR_COOKIE = "comment_author"
+AUTHOR_COOKIE_MAX_AGE = 365 * 24 * 3600
+_ID = re.compile(r"[0-9]{1,10}")
+_MAX_ID = 2**31 - 1
+
+# Sent after a comment is stored and committed; the moderators' notification listens (blog/notify.py).
+signals = Namespace()
+comment_posted = signals.signal("comment-posted")
+
+
+# --- posting ---------------------------------------------------------------------------------------
+
+
+class Refused(Exception):
+    """The comment cannot be taken; the reader sees the article again with this message."""
+
+    def __init__(
+        self, status: int, message: str, *, retry_after: int | None = None, reset_parent: bool = False
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+        self.reset_parent = reset_parent
+
+
+def check_open(article: Article, now: datetime | None = None) -> None:
+    """:raise Refused: 403 when the article takes no more comments."""
+    if moderation.comments_closed(article, current_app.config, now or utcnow()):
+        raise Refused(403, CLOSED)
+
+
+def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: str) -> Comment:
+    """Clean, check, decide and store a validated comment, and commit it.
+
+    :raise Refused: closed (403), a parent that is not allowed (403), duplicate (409), flood (429).
+    """
+    begin_write()
+    # One poster at a time per article on PostgreSQL too, so two copies of a comment sent at once
+    # cannot both pass the duplicate check (SQLite is already serialised by BEGIN IMMEDIATE).
+    db.session.execute(sa.select(Article.id).where(Article.id == article.id).with_for_update())
+    now = utcnow()
+    config = current_app.config
+    check_open(article, now)
+    parent_id = _allowed_parent(article, form.comment_parent.data)
+
+    text = sanitize.normalise_text(form.comment.data)
+    author, email, url = form.author.data, form.normalized_email, form.normalized_url
+    ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
+    if _is_duplicate(article.id, parent_id, author, email, text):
+        raise Refused(409, DUPLICATE)
+    wait = _flood_wait(ip, email, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
+    if wait:
+        raise Refused(429, FLOOD, retry_after=wait)
+
+    candidate = moderation.Candidate(
+        text=text,
+        author=author,
+        email=email,
+        url=url,
+        ip=ip,
+        user_agent=user_agent,
+        honeypot=form.phone.data or "",
+        previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
+        and _has_approved_comment(email),
+    )
+    status, reasons = moderation.decide(candidate, config)
+    comment = Comment(
+        article_id=article.id,
+        parent_id=parent_id,
+        author_name=author,
+        author_email=email,
+        author_url=url,
+        author_ip=ip,
+        user_agent=user_agent,
+        raw_text=text,
+        html=sanitize.clean_comment(text),
+        status=status,
+        reasons=reasons,
+        created_at=now,
+        approved_at=now if status is CommentStatus.APPROVED else None,
+    )
+    db.session.add(comment)
+    db.session.flush()
+    if status is CommentStatus.APPROVED:
+        touch_article(article.id)
+    db.session.commit()
+    comment_posted.send(current_app._get_current_object(), comment=comment)
+    return comment
+
+
+def _allowed_parent(article: Article, value: str | None) -> int | None:
+    value = (value or "").strip()
+    if value in ("", "0"):
+        return None
+    if not _ID.fullmatch(value) or int(value) > _MAX_ID:
+        raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
+    parent = db.session.scalar(
+        sa.select(Comment.id).where(
+            Comment.id == int(value),
+            Comment.article_id == article.id,
+            Comment.status == CommentStatus.APPROVED,
+        )
+    )
+    if parent is None:
+        raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
+    return parent
+
+
+def _is_duplicate(article_id: int, parent_id: int | None, author: str, email: str, text: str) -> bool:
+    # WordPress's rule: same article and parent, same name or email, same words, not in the trash.
+    same_parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
+    return (
+        db.session.scalar(
+            sa.select(Comment.id)
+            .where(
+                Comment.article_id == article_id,
+                same_parent,
+                Comment.status != CommentStatus.TRASH,
+                sa.or_(Comment.author_name == author, Comment.author_email == email),
+                Comment.raw_text == text,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
+    """Return how many seconds this IP or email must still wait, from the database so all workers agree."""
+    if seconds <= 0:
+        return 0
+    # Two index lookups (ix_comment_ip_created, ix_comment_email_created) rather than one OR.
+    latest = [
+        db.session.scalar(sa.select(sa.func.max(Comment.created_at)).where(column == value))
+        for column, value in ((Comment.author_ip, ip), (Comment.author_email, email))
+        if value
+    ]
+    latest = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in latest if t is not None]
+    if not latest:
+        return 0
+    remaining = seconds - (now - max(latest)).total_seconds()
+    return max(1, math.ceil(remaining)) if remaining > 0 else 0
+
+
+def _has_approved_comment(email: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Comment.id)
+            .where(Comment.author_email == email, Comment.status == CommentStatus.APPROVED)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+# --- the pending link: the author sees their own held comment, and only they do ----------------------
+
+
+def _pending_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"blog.comments.moderation-hash", hashlib.sha256).digest()
+
+
+def moderation_hash(comment: Comment) -> str:
+    """Return the hash that lets this comment's author see it while it waits (bound to id and time)."""
+    stamp = int(comment.created_at.timestamp())
+    return hmac.new(_pending_key(), f"{comment.id}|{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def pending_comment(article: Article, comment_id: str | None, given_hash: str | None) -> Comment | None:
+    """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at."""
+    if not comment_id or not given_hash or not _ID.fullmatch(comment_id) or int(comment_id) > _MAX_ID:
+        return None
+    comment = db.session.get(Comment, int(comment_id))
+    if comment is None or comment.article_id != article.id:
+        return None
+    if not hmac.compare_digest(given_hash.encode(), moderation_hash(comment).encode()):
+        return None
+    hours = float(current_app.config.get("COMMENT_PENDING_LINK_HOURS") or 0)
+    if utcnow() - comment.created_at > timedelta(hours=hours):
+        return None
+    return comment
+
+
+def pending_location(article: Article, comment: Comment) -> str:
+    """Where the author goes after posting (SPEC §4): their comment, on the article's first page."""
+    path = url_for("pages.article", slug=article.slug)
+    return f"{path}?unapproved={comment.id}&moderation-hash={moderation_hash(comment)}#comment-{comment.id}"
+
+
+# --- the commenter's cookie (only with their consent) -----------------------------------------------
+
+
+def _author_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="blog.comments.author-cookie")
+
+
+def remembered_author() -> dict | None:
+    """Return the name, email and website this reader asked us to remember, if any."""
+    value = request.cookies.get(AUTHOR_COOKIE)
+    if not value:
+        return None
+    try:
+        data = _author_serializer().loads(value)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def remember_author(response, form: CommentForm):
+    """Keep (consent ticked) or forget (unticked) the reader's name, email and website."""
+    if form.consent.data:
+        value = _author_serializer().dumps(
+            {"author": form.author.data, "email": form.email.data, "url": form.url.data}
+        )
+        response.set_cookie(
+            AUTHOR_COOKIE,
+            value,
+            max_age=AUTHOR_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    elif AUTHOR_COOKIE in request.cookies:
+        response.delete_cookie(
+            AUTHOR_COOKIE, httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"]
+        )
+    return response
+
+
+# --- the view --------------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/comments", methods=["POST"], provide_automatic_options=False)
+def post(slug):
+    """Take a comment from the Leave a Reply form; answer with the article again if it cannot be taken."""
+    from .pages import get_public_article, render_article
+
+    article = get_public_article(slug)
+    form = CommentForm(request.form)
+
+    def answer(status: int, message: str = "", retry_after: int | None = None):
+        db.session.rollback()
+        html, status = render_article(article, form=form, status=status, message=message)
+        response = make_response(html, status)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    try:
+        check_open(article)
+    except Refused as refusal:
+        return answer(refusal.status, refusal.message)
+    if not form.validate():
+        if form.token_failed:
+            return answer(400, TOKEN_EXPIRED)
+        return answer(422)
+    try:
+        comment = post_comment(
+            article, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
+        )
+    except Refused as refusal:
+        if refusal.reset_parent:
+            form.comment_parent.data = "0"
+        return answer(refusal.status, refusal.message, refusal.retry_after)
+    return remember_author(redirect(_location_after_post(article, comment), 303), form)
+
+
+def _location_after_post(article: Article, comment: Comment) -> str:
+    if comment.status is not CommentStatus.APPROVED:
+        return pending_location(article, comment)
+    # An approved comment is shown in its thread, which may be on a later comment page.
+    approved = _approved_comments(article.id)
+    per_page = int(current_app.config["COMMENTS_PER_PAGE"])
+    page = threads.page_of(threads.build(approved, current_app.config["THREAD_DEPTH"]), comment.id, per_page)
+    if page and page > 1:
+        return f"{_page_url(article, page)}#comment-{comment.id}"
+    return pending_location(article, comment)
+
+
+@bp.get("/avatar/<token>.svg")
+def avatar(token):
+    """Draw an avatar from its token alone: no database, and the same picture forever."""
+    if not avatars.TOKEN.match(token):
+        abort(404)
+    fill, cells = avatars.pattern(token)
+    body = render_template(
+        "comments/avatar.svg", fill=fill, cells=cells, grid=avatars.GRID, size=avatars.SIZE
+    )
+    response = make_response(body)
+    response.content_type = "image/svg+xml"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+# --- the comments section of the article page --------------------------------------------------------
+
+
+def _approved_comments(article_id: int) -> list[Comment]:
+    """Return the article's approved comments, oldest first: the one query of the comments section."""
+    return db.session.scalars(
+        sa.select(Comment)
+        .options(
+            load_only(
+                Comment.id,
+                Comment.article_id,
+                Comment.parent_id,
+                Comment.author_name,
+                Comment.author_email,
+                Comment.author_url,
+                Comment.html,
+                Comment.status,
+                Comment.created_at,
+            )
+        )
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def _page_url(article: Article, page: int) -> str:
+    path = url_for("pages.article", slug=article.slug)
+    return path if page <= 1 else f"{path}comment-page-{page}/"
+
+
+def heading(count: int, title: str) -> str:
+    """Return WordPress's heading of the comments section, or "" when there is none to count."""
+    if count <= 0:
+        return ""
+    if count == 1:
+        return f"One thought on “{title}”"
+    return f"{count} thoughts on “{title}”"
+
+
+@dataclass
+class Section:
+    """What templates/comments/_section.html shows."""
+
+    article: Article
+    heading: str
+    shown: list
+    page: int
+    pages: int
+    max_depth: int
+    form: CommentForm
+    closed: bool
+    reply_to: Comment | None = None
+    reply_shown: bool = False
+    message: str = ""
+    pending: Comment | None = None
+    preview_note: bool = False
+    _avatars: dict = field(default_factory=dict)
+
+    @property
+    def page_url(self) -> str:
+        return _page_url(self.article, self.page)
+
+    @property
+    def action(self) -> str:
+        return url_for("comments.post", slug=self.article.slug)
+
+    def page_link(self, page: int) -> str:
+        return _page_url(self.article, page) + "#comments"
+
+    def reply_url(self, comment: Comment) -> str:
+        return f"{self.page_url}?replytocom={comment.id}#respond"
+
+    def avatar(self, comment: Comment) -> str:
+        email = comment.author_email or ""
+        if email not in self._avatars:
+            self._avatars[email] = url_for("comments.avatar", token=avatars.token_for(email))
+        return self._avatars[email]
+
+    @staticmethod
+    def author_href(comment: Comment) -> str | None:
+        url = comment.author_url or ""
+        return url if re.match(r"(?i)^https?://", url) else None
+
+    @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        return self.form.field_errors
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.message or self.field_errors)
+
 
 def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
-    """Return the template context of the article's comments section and reply form."""
-    return {"comment_section": None}
+    """Return the template context of the article's comments section and reply form.
+
+    Reads ``?replytocom=ID`` and ``?unapproved=ID&moderation-hash=HASH`` from the request.
+
+    :raise 404: for a comment page past the last one.
+    """
+    config = current_app.config
+    max_depth = max(1, int(config["THREAD_DEPTH"]))
+    per_page = max(1, int(config["COMMENTS_PER_PAGE"]))
+    approved = _approved_comments(article.id)
+    by_id = {c.id: c for c in approved}
+    all_threads = threads.build(approved, max_depth)
+    pages = threads.page_count(all_threads, per_page)
+
+    # Replying: to the comment of a failed post, or to ?replytocom=ID (only an approved comment of ours).
+    wanted = form.comment_parent.data if form is not None else request.args.get("replytocom")
+    reply_to = by_id.get(int(wanted)) if wanted and _ID.fullmatch(str(wanted)) else None
+    if form is not None and reply_to is not None and comment_page == 1:
+        comment_page = threads.page_of(all_threads, reply_to.id, per_page) or 1
+    if comment_page < 1 or comment_page > pages:
+        abort(404)
+    start = (comment_page - 1) * per_page
+    shown = [node for thread in all_threads[start : start + per_page] for node in thread]
+
+    remembered = remembered_author()
+    pending = None
+    if form is None and "unapproved" in request.args:
+        pending = pending_comment(
+            article, request.args.get("unapproved"), request.args.get("moderation-hash")
+        )
+        if pending is not None and pending.status is not CommentStatus.APPROVED:
+            threads.place_pending(shown, pending, max_depth)
+        else:
+            pending = None
+
+    if form is None:
+        form = CommentForm(comment_parent=str(reply_to.id) if reply_to else "0")
+        if remembered:
+            form.author.data = str(remembered.get("author") or "")[:245]
+            form.email.data = str(remembered.get("email") or "")[:100]
+            form.url.data = str(remembered.get("url") or "")[:200]
+            form.consent.data = True
+    elif reply_to is None:
+        form.comment_parent.data = "0"
+
+    section = Section(
+        article=article,
+        heading=heading(len(approved), article.title),
+        shown=shown,
+        page=comment_page,
+        pages=pages,
+        max_depth=max_depth,
+        form=form,
+        closed=moderation.comments_closed(article, config, utcnow()),
+        reply_to=reply_to,
+        reply_shown=reply_to is not None and threads.find(shown, reply_to.id) is not None,
+        message=extra.get("message", ""),
+        pending=pending,
+        preview_note=remembered is None,
+    )
+    return {"comment_section": section, "jsonld_comments": jsonld(section)}
+
+
+def jsonld(section: Section) -> list[dict]:
+    """Return the page's approved comments as schema.org Comment objects (never an email or IP)."""
+    base = url_for("pages.article", slug=section.article.slug, _external=True)
+    page_url = base if section.page <= 1 else f"{base}comment-page-{section.page}/"
+    items = []
+
+    def walk(nodes):
+        for node in nodes:
+            if not node.pending:
+                c = node.comment
+                author = {"@type": "Person", "name": c.author_name}
+                if section.author_href(c):
+                    author["url"] = c.author_url
+                items.append(
+                    {
+                        "@type": "Comment",
+                        "@id": f"{page_url}#comment-{c.id}",
+                        "url": f"{page_url}#comment-{c.id}",
+                        "author": author,
+                        "dateCreated": c.created_at.replace(microsecond=0).isoformat(),
+                        "text": sanitize.plain_text(c.html),
+                    }
+                )
+            walk(node.children)
+
+    walk(section.shown)
+    return items
+
+
+def comment_date(value: datetime) -> str:
+    """Format a comment's time as WordPress does by default: "January 5, 2025 at 3:07 pm" (UTC)."""
+    value = value.astimezone(UTC)
+    hour = value.hour % 12 or 12
+    return f"{value:%B} {value.day}, {value.year} at {hour}:{value:%M} {'am' if value.hour < 12 else 'pm'}"
 
 
 def init_app(app):
-    pass
+    csrf.init_app(app)
+    app.add_template_filter(comment_date, "comment_date")

@@ -6,13 +6,29 @@ another sanitizer (nh3, justhtml) is a change to this file alone.
 
 import re
 from functools import partial
+from html import unescape
 
 import bleach
 from bleach.linkifier import LinkifyFilter
 
 # WordPress's $allowedtags for comments (wp-includes/kses.php).
 COMMENT_TAGS = frozenset(
-    {"a", "abbr", "acronym", "b", "blockquote", "cite", "code", "del", "em", "i", "q", "s", "strike", "strong"}
+    {
+        "a",
+        "abbr",
+        "acronym",
+        "b",
+        "blockquote",
+        "cite",
+        "code",
+        "del",
+        "em",
+        "i",
+        "q",
+        "s",
+        "strike",
+        "strong",
+    }
 )
 COMMENT_ATTRIBUTES = {
     "a": ["href", "title", "rel"],
@@ -25,13 +41,61 @@ COMMENT_ATTRIBUTES = {
 PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 ARTICLE_TAGS = COMMENT_TAGS | {
-    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
-    "pre", "kbd", "samp", "var", "sub", "sup", "mark", "small", "span", "div", "section", "nav",
-    "figure", "figcaption", "img", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-    "details", "summary", "time", "ins",
+    "p",
+    "br",
+    "hr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "pre",
+    "kbd",
+    "samp",
+    "var",
+    "sub",
+    "sup",
+    "mark",
+    "small",
+    "span",
+    "div",
+    "section",
+    "nav",
+    "figure",
+    "figcaption",
+    "img",
+    "table",
+    "thead",
+    "tbody",
+    "tfoot",
+    "tr",
+    "th",
+    "td",
+    "caption",
+    "details",
+    "summary",
+    "time",
+    "ins",
 }
-_COMMON = ["id", "class", "title", "lang", "dir", "aria-label", "aria-hidden", "aria-labelledby",
-           "aria-describedby", "role"]
+_COMMON = [
+    "id",
+    "class",
+    "title",
+    "lang",
+    "dir",
+    "aria-label",
+    "aria-hidden",
+    "aria-labelledby",
+    "aria-describedby",
+    "role",
+]
 ARTICLE_ATTRIBUTES = {
     "*": _COMMON,
     "a": [*_COMMON, "href", "rel", "hreflang"],
@@ -111,6 +175,12 @@ def clean_comment(text: str) -> str:
 def count_links(text: str) -> int:
     """Count the links a comment would show, bare URLs included."""
     return clean_comment(text).count("<a ")
+
+
+def plain_text(html: str) -> str:
+    """Return cleaned HTML as plain text (for JSON-LD and feeds): tags dropped, entities decoded."""
+    text = bleach.clean(html.replace("<br>", "\n").replace("</p>", "</p>\n"), tags=set(), strip=True)
+    return re.sub(r"\n{3,}", "\n\n", unescape(text)).strip()
 
 
 def clean_article(html: str) -> str:

@@ -1,0 +1,182 @@
+"""The Leave a Reply form: WordPress's field names, labels, limits and messages (SPEC §4)."""
+
+import re
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
+from wtforms.validators import StopValidation
+
+from .csrf import SignedCookieCSRF
+
+# WordPress's column sizes (wp_get_comment_fields_max_lengths).
+MAX_COMMENT = 65525
+MAX_AUTHOR = 245
+MAX_EMAIL = 100
+MAX_URL = 200
+
+CONSENT_LABEL = "Save my name, email, and website in this browser for the next time I comment."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _as_browser_sends_email(value):
+    # What a browser's <input type=email> submits: newlines removed, then surrounding whitespace.
+    if not isinstance(value, str):
+        return value
+    return value.replace("\r", "").replace("\n", "").strip(" \t\f")
+
+
+class Required:
+    """Refuse an empty field with WordPress's message, and stop checking it."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class MaxLength:
+    """Refuse a value longer than its database column, and stop checking it."""
+
+    def __init__(self, limit: int, message: str):
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.limit:
+            raise StopValidation(self.message)
+
+
+class EmailAddress:
+    """Accept an address email-validator accepts; keep its normalised form in ``field.normalized``."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        try:
+            result = validate_email(
+                field.data,
+                check_deliverability=bool(current_app.config.get("COMMENT_CHECK_DELIVERABILITY")),
+            )
+        except EmailNotValidError:
+            raise StopValidation(self.message) from None
+        if len(result.local_part.encode()) > 64:  # RFC 5321's limit, which email-validator lets pass
+            raise StopValidation(self.message)
+        if len(result.normalized) > MAX_EMAIL:
+            raise StopValidation("Your email address is too long.")
+        field.normalized = result.normalized
+
+
+_HOST = re.compile(r"^(?=.{1,253}$)[^\s/?#@:]+(\.[^\s/?#@:.]+)+\.?$|^localhost$", re.I)
+
+
+def normalise_url(value: str) -> str | None:
+    """Return the website address with its scheme, or None unless it is a plain http(s) address.
+
+    Like WordPress's esc_url, an address typed without a scheme ("example.com/me") gets ``http://``.
+    """
+    if not value:
+        return ""
+    if not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
+        value = "http://" + value
+    if re.search(r"[\s<>\"'`\\]", value):
+        return None
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # raises ValueError on a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(parts.hostname or ""):
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    return value
+
+
+class WebAddress:
+    """Accept an http or https address; keep the address with its scheme in ``field.normalized``."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        url = normalise_url(field.data)
+        if url is None:
+            raise StopValidation(self.message)
+        if len(url) > MAX_URL:
+            raise StopValidation("Your website address is too long.")
+        field.normalized = url
+
+
+class CommentForm(Form):
+    """Leave a Reply, as WordPress's comment_form() has it, plus a honeypot and a CSRF token."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SignedCookieCSRF
+        csrf_field_name = "csrf_token"
+
+    comment = TextAreaField(
+        "Comment",
+        filters=[_strip],
+        validators=[
+            Required("Please type your comment text."),
+            MaxLength(MAX_COMMENT, "Your comment is too long."),
+        ],
+    )
+    author = StringField(
+        "Name",
+        filters=[_strip],
+        validators=[Required("Please enter your name."), MaxLength(MAX_AUTHOR, "Your name is too long.")],
+    )
+    email = StringField(
+        "Email",
+        filters=[_as_browser_sends_email],
+        validators=[
+            Required("Please enter your email address."),
+            MaxLength(MAX_EMAIL, "Your email address is too long."),
+            EmailAddress("Please enter a valid email address."),
+        ],
+    )
+    url = StringField(
+        "Website",
+        filters=[_strip],
+        validators=[
+            MaxLength(MAX_URL, "Your website address is too long."),
+            WebAddress("Please enter a valid website address (http or https)."),
+        ],
+    )
+    consent = BooleanField(CONSENT_LABEL, name="wp-comment-cookies-consent")
+    # Checked by the service, which answers 403 (not 422) for a parent that is not allowed.
+    comment_parent = HiddenField(default="0")
+    # The honeypot: hidden from people (comments.css, aria-hidden, tabindex=-1); bots fill it in.
+    phone = StringField("Phone", filters=[_strip])
+
+    FIELD_ORDER = ("comment", "author", "email", "url")
+
+    @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        """Return (field id, message) for every visible field that failed, in the form's order."""
+        return [(name, message) for name in self.FIELD_ORDER for message in self[name].errors]
+
+    @property
+    def token_failed(self) -> bool:
+        return bool(self.csrf_token.errors)
+
+    @property
+    def normalized_email(self) -> str:
+        return getattr(self.email, "normalized", self.email.data or "")
+
+    @property
+    def normalized_url(self) -> str:
+        return getattr(self.url, "normalized", "") if self.url.data else ""

@@ -1,0 +1,131 @@
+"""The comment HTML policy (blog/sanitize.py): WordPress's comment tags, safe links, paragraphs."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from blog.sanitize import clean_comment, count_links, plain_text
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        # Paragraphs from blank lines, line breaks kept.
+        ("Line one\nline two\n\nPara two", "<p>Line one<br>\nline two</p>\n<p>Para two</p>"),
+        ("Windows\r\nnewlines\r\n\r\nhere", "<p>Windows<br>\nnewlines</p>\n<p>here</p>"),
+        ("  \n\n  lead", "<p>lead</p>"),
+        # WordPress's comment tags survive, with their attributes.
+        (
+            '<abbr title="t">a</abbr> <acronym title="x">b</acronym> <b>c</b> <cite>d</cite> <code>e</code> '
+            '<del datetime="2020-01-01">f</del> <em>g</em> <i>h</i> <q cite="http://q.org">i</q> <s>j</s> '
+            "<strike>k</strike> <strong>l</strong>",
+            '<p><abbr title="t">a</abbr> <acronym title="x">b</acronym> <b>c</b> <cite>d</cite> '
+            "<code>e</code> "
+            '<del datetime="2020-01-01">f</del> <em>g</em> <i>h</i> <q cite="http://q.org">i</q> <s>j</s> '
+            "<strike>k</strike> <strong>l</strong></p>",
+        ),
+        (
+            '<blockquote cite="https://x.com">quoted</blockquote>',
+            '<blockquote cite="https://x.com">quoted</blockquote>',
+        ),
+        # Everything else is stripped to its text.
+        ("<h1>Head</h1>", "<p>Head</p>"),
+        ('<span class="x">span</span>', "<p>span</p>"),
+        ("<b>unclosed", "<p><b>unclosed</b></p>"),
+        ("a < b > c & d", "<p>a &lt; b &gt; c &amp; d</p>"),
+        # Links: http, https and mailto only; always rel="nofollow ugc"; no target; no other attributes.
+        (
+            '<a href="https://x.com" target="_blank" rel="dofollow">x</a>',
+            '<p><a href="https://x.com" rel="nofollow ugc">x</a></p>',
+        ),
+        ('<a href="mailto:a@b.com">m</a>', '<p><a href="mailto:a@b.com" rel="nofollow ugc">m</a></p>'),
+        (
+            '<a title="x" href="https://x.com" onclick="y">x</a>',
+            '<p><a title="x" href="https://x.com" rel="nofollow ugc">x</a></p>',
+        ),
+        ('<a href="ftp://x.com">f</a>', "<p>f</p>"),
+        ('<a href="javascript:alert(1)">j</a>', "<p>j</p>"),
+        ('<a href="/relative">r</a>', "<p>r</p>"),
+        # Bare URLs become links, but not inside code, and email addresses are left as text.
+        (
+            "see https://example.com/page ok",
+            '<p>see <a href="https://example.com/page" rel="nofollow ugc">'
+            "https://example.com/page</a> ok</p>",
+        ),
+        ("www.example.com", '<p><a href="http://www.example.com" rel="nofollow ugc">www.example.com</a></p>'),
+        ("<code>https://x.com</code>", "<p><code>https://x.com</code></p>"),
+        ("email me a@b.com", "<p>email me a@b.com</p>"),
+        # Control characters are dropped.
+        ("bell\x07 and nul\x00", "<p>bell and nul</p>"),
+    ],
+)
+def test_clean_comment(text, html):
+    assert clean_comment(text) == html
+
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("no links", 0),
+        ("https://a.com", 1),
+        ("https://a.com and www.b.org", 2),
+        ('<a href="https://a.com">a</a> <a href="javascript:x">b</a>', 1),
+        ("<code>https://a.com</code>", 0),
+    ],
+)
+def test_count_links(text, links):
+    assert count_links(text) == links
+
+
+def test_plain_text():
+    assert plain_text(clean_comment("Fish &amp; <b>chips</b>\n\nand peas")) == "Fish & chips\n\nand peas"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "/",
+                "=",
+                '"',
+                "'",
+                " ",
+                "\n",
+                "&",
+                "#",
+                ":",
+                "a",
+                "script",
+                "img",
+                "svg",
+                "on",
+                "error",
+                "href",
+                "src",
+                "javascript",
+                "data",
+                "style",
+                "b",
+                "<a ",
+                "</",
+                "<!--",
+                "-->",
+                "\t",
+                "\x00",
+                "http://x.com",
+                "&#x6A;",
+                "&colon;",
+                "onload",
+                "iframe",
+            ]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_random_markup_never_survives_as_live_html(text):
+    from tests.test_xss_corpus import problems_in_comment_html
+
+    assert problems_in_comment_html(clean_comment(text)) == []
