@@ -23,7 +23,7 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
 
-    from . import admin, auth, backup, comments, errors, feeds, media, pages, publish, security
+    from . import admin, auth, backup, comments, errors, feeds, media, pagecache, pages, publish, security
 
     security.init_app(app)
     errors.init_app(app)
@@ -37,4 +37,5 @@ def create_app(test_config=None):
     app.register_blueprint(media.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
+    pagecache.init_app(app)  # outermost: plain article GETs are answered before Flask's machinery
     return app

@@ -12,10 +12,14 @@ import secrets
 import time
 
 from flask import current_app, request
+from werkzeug.http import dump_cookie
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 COOKIE_NAME = "comment_csrf"
+# The page cache (blog/pagecache.py) renders a page with this in place of the token.
+PLACEHOLDER = "0.__COMMENT_FORM_TOKEN__"
+PLACEHOLDER_ENVIRON = "blog.csrf.placeholder"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 MISSING = "The form's security token is missing."
 EXPIRED = "The form's security token has expired."
@@ -24,12 +28,21 @@ INVALID = "The form's security token does not match."
 
 def _key() -> bytes:
     # A key of its own, derived from SECRET_KEY, so that this HMAC can never be confused with another.
-    secret = current_app.config["SECRET_KEY"]
-    return hmac.new(secret.encode(), b"blog.csrf.comment-form", hashlib.sha256).digest()
+    return key_for(current_app.config["SECRET_KEY"])
 
 
 def _mac(cookie: str, timestamp: str) -> str:
-    return hmac.new(_key(), f"{cookie}|{timestamp}".encode(), hashlib.sha256).hexdigest()
+    return mac(_key(), cookie, timestamp)
+
+
+def mac(key: bytes, cookie: str, timestamp: str) -> str:
+    """The token's signature; pure, so the page cache can sign without an app context."""
+    return hmac.new(key, f"{cookie}|{timestamp}".encode(), hashlib.sha256).hexdigest()
+
+
+def key_for(secret: str) -> bytes:
+    """Derive the form-token key from the app's SECRET_KEY."""
+    return hmac.new(secret.encode(), b"blog.csrf.comment-form", hashlib.sha256).digest()
 
 
 def _lifetime() -> int:
@@ -39,9 +52,18 @@ def _lifetime() -> int:
 def reader_cookie() -> str:
     """Return this reader's CSRF cookie value, making a new one (set on the response) when absent."""
     value = _state().get("new") or request.cookies.get(COOKIE_NAME, "")
-    if not _plausible(value):
-        value = _state()["new"] = secrets.token_urlsafe(32)
+    if not plausible(value):
+        value = _state()["new"] = new_cookie_value()
     return value
+
+
+def new_cookie_value() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def cookie_header(value: str, secure: bool) -> str:
+    """The Set-Cookie header value for a reader's CSRF cookie (also used by the page cache)."""
+    return dump_cookie(COOKIE_NAME, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure)
 
 
 def _state() -> dict:
@@ -49,13 +71,15 @@ def _state() -> dict:
     return request.environ.setdefault("blog.comment_csrf", {})
 
 
-def _plausible(value: str) -> bool:
+def plausible(value: str) -> bool:
     return 20 <= len(value) <= 100 and value.replace("-", "").replace("_", "").isalnum()
 
 
 def current_token() -> str:
     """Return a fresh token bound to this reader's cookie (for a page that renders the form itself)."""
     _state()["used"] = True
+    if request.environ.get(PLACEHOLDER_ENVIRON):
+        return PLACEHOLDER  # the page cache renders once for everyone and signs per reader
     timestamp = str(int(time.time()))
     return f"{timestamp}.{_mac(reader_cookie(), timestamp)}"
 
@@ -66,7 +90,7 @@ def check_token(token: str | None) -> None:
     :raise ValidationError: when the token or the cookie is missing, expired or does not match.
     """
     cookie = request.cookies.get(COOKIE_NAME, "")
-    if not token or not _plausible(cookie):
+    if not token or not plausible(cookie):
         raise ValidationError(MISSING)
     timestamp, _, mac = token.partition(".")
     valid_time = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
@@ -93,14 +117,7 @@ def set_cookie(response):
     state = _state()
     value = state.get("new")
     if value:
-        response.set_cookie(
-            COOKIE_NAME,
-            value,
-            max_age=COOKIE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"],
-        )
+        response.headers.add("Set-Cookie", cookie_header(value, current_app.config["SESSION_COOKIE_SECURE"]))
     if state.get("used"):
         # The page holds a token bound to this reader's cookie: no shared cache may keep it.
         response.cache_control.public = False

@@ -1,26 +1,72 @@
-"""Tell every worker that an article's page changed."""
+"""Tell every worker that an article's page changed.
+
+Every article carries a ``version``; cached pages are keyed by it (blog/pagecache.py). It moves in the
+same transaction as the change itself, so a worker on any machine sees the new version exactly when it
+can see the change. A comment added, changed or deleted through the ORM bumps it by itself (the flush
+hook below), so a forgotten call cannot leave a stale page; publishing and bulk UPDATEs that bypass
+the ORM call ``touch_article``.
+"""
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import Article, Comment, CommentStatus
 
 
-def touch_article(article_id: int) -> None:
-    """Bump the article's version and recount its approved comments, in the caller's transaction.
-
-    Call it after any change that alters what readers see of an article (a comment approved,
-    unapproved, edited, spammed, trashed or deleted; a publish). Cached pages are keyed by the
-    version, so no worker on any machine can serve the old page once this commits.
-    """
+def _touch_statement(article_ids):
     approved = (
         sa.select(sa.func.count(Comment.id))
-        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .where(Comment.article_id == Article.id, Comment.status == CommentStatus.APPROVED)
         .scalar_subquery()
     )
-    db.session.execute(
-        sa.update(Article)
-        .where(Article.id == article_id)
+    return (
+        sa.update(Article.__table__)
+        .where(Article.id.in_(sorted(article_ids)))
         # A comment is no edit of the article: keep updated_at (feeds and the sitemap show it).
         .values(version=Article.version + 1, approved_count=approved, updated_at=Article.updated_at)
     )
+
+
+def touch_article(article_id: int) -> None:
+    """Bump the article's version and recount its approved comments, in the caller's transaction.
+
+    Call it after a change that alters what readers see of an article and that did not go through the
+    ORM's unit of work (an ``UPDATE ... WHERE`` over many comments); ORM changes are caught by
+    themselves.
+    """
+    db.session.execute(_touch_statement([article_id]), execution_options={"synchronize_session": False})
+
+
+def _shows(session, comment: Comment) -> bool:
+    """Whether this pending change of a comment alters what readers see (it is or was approved)."""
+    if comment in session.new:
+        return comment.status is CommentStatus.APPROVED
+    history = sa.inspect(comment).attrs.status.history
+    before = history.deleted[0] if history.deleted else comment.status
+    if comment in session.deleted:
+        return before is CommentStatus.APPROVED
+    return CommentStatus.APPROVED in (before, comment.status) and session.is_modified(
+        comment, include_collections=False)
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_changes(session, flush_context, instances):
+    touched = session.info.setdefault("blog.touched_articles", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Comment) and _shows(session, obj):
+            article_id = obj.article_id if obj.article_id is not None else getattr(obj.article, "id", None)
+            # None: the article is new in this flush too; after_flush picks it up.
+            if article_id is not None:
+                touched.add(article_id)
+            else:
+                session.info.setdefault("blog.touch_after_insert", []).append(obj)
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_versions(session, flush_context):
+    touched = session.info.pop("blog.touched_articles", set())
+    touched.update(c.article_id for c in session.info.pop("blog.touch_after_insert", []))
+    if touched:
+        session.connection().execute(_touch_statement(touched))

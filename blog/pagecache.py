@@ -1,0 +1,189 @@
+"""Answer plain article GETs from a rendered copy, checked against the database on every request.
+
+An article page is the same for every anonymous reader but for the comment form's token. So the page
+is rendered once with a placeholder for the token and kept, keyed by the article's ``version``; each
+request asks the database for that version (one indexed query), and when it matches, the copy is
+served with the reader's own token signed in. The version is bumped in the same transaction as every
+change a reader would see (blog/versioning.py), so no worker, on any machine, can serve a stale page:
+the copy is only a shortcut, and correctness lives in the database.
+
+Requests that see something of their own go the normal way through Flask: a query string
+(``?replytocom``, ``?unapproved``), the commenter's remembered name, a moderator's session.
+"""
+
+import hashlib
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.cookies import CookieError, SimpleCookie
+
+import sqlalchemy as sa
+
+from . import csrf
+from .models import Article, ArticleStatus
+
+_PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
+# A token signed for the start of the current hour: the page is identical for one reader within the
+# hour, so a conditional GET can answer 304, and the token is still young when the reader posts.
+TOKEN_BUCKET_SECONDS = 3600
+MAX_PAGES = 512
+MAX_AGE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Page:
+    version: int
+    valid_until: float
+    head: bytes
+    tail: bytes  # empty when the page has no form, so no token
+    headers: tuple[tuple[str, str], ...]
+
+
+class PageCache:
+    """WSGI middleware in front of the Flask app (see the module docstring)."""
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.pages: OrderedDict[tuple[str, int], Page] = OrderedDict()
+        self.lock = threading.Lock()
+        self.key = csrf.key_for(app.config["SECRET_KEY"])
+        self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", "remember_token"}
+        self.placeholder = csrf.PLACEHOLDER.encode()
+        self._engine = None
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
+            return self.wsgi_app(environ, start_response)
+        match = _PATH.match(environ.get("PATH_INFO", ""))
+        if not match:
+            return self.wsgi_app(environ, start_response)
+        cookies = _cookies(environ)
+        if cookies is None or self.skip_cookies & cookies.keys():
+            return self.wsgi_app(environ, start_response)
+        slug, page_no = match.group(1), int(match.group(2) or 1)
+        try:
+            row = self._current(slug)
+        except sa.exc.SQLAlchemyError:
+            return self.wsgi_app(environ, start_response)  # Flask answers 503 in the site layout
+        if row is None:
+            return self.wsgi_app(environ, start_response)  # unknown, draft or not yet due: Flask's 404
+        version, published_at = row
+        # The settings that change the page with time alone are part of the key.
+        close_days = int(self.app.config.get("CLOSE_COMMENTS_DAYS") or 0)
+        key = (slug, page_no, close_days)
+        page = self._get(key, version)
+        if page is None:
+            valid_until = time.time() + MAX_AGE_SECONDS
+            if close_days:
+                # Comments close by date: the page with the form must not outlive that moment.
+                closes = (published_at + timedelta(days=close_days)).timestamp()
+                valid_until = min(valid_until, closes) if closes > time.time() else valid_until
+            page = self._render(environ, key, version, valid_until)
+            if page is None:
+                return self.wsgi_app(environ, start_response)
+        return self._serve(environ, start_response, page, cookies.get(csrf.COOKIE_NAME, ""))
+
+    def _current(self, slug: str) -> tuple[int, datetime] | None:
+        if self._engine is None:
+            from .extensions import db
+
+            with self.app.app_context():
+                self._engine = db.engine
+        with self._engine.connect() as conn:
+            row = conn.execute(sa.select(Article.version, Article.published_at)
+                               .where(Article.slug == slug, Article.status == ArticleStatus.PUBLISHED)).first()
+        if row is None:
+            return None
+        published_at = row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=UTC)
+        if published_at > datetime.now(UTC):
+            return None
+        return row.version, published_at
+
+    def _get(self, key, version) -> Page | None:
+        with self.lock:
+            page = self.pages.get(key)
+            if page is None or page.version != version or page.valid_until < time.time():
+                return None
+            self.pages.move_to_end(key)
+            return page
+
+    def _render(self, environ, key, version, valid_until) -> Page | None:
+        """Render the page through Flask, for everyone: no cookies, a placeholder for the token."""
+        inner = {k: v for k, v in environ.items() if k != "HTTP_COOKIE" and not k.startswith("HTTP_IF_")}
+        inner["REQUEST_METHOD"] = "GET"
+        inner[csrf.PLACEHOLDER_ENVIRON] = True
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.wsgi_app(inner, capture))
+        if not captured.get("status", "").startswith("200") or body.count(self.placeholder) > 1:
+            return None  # not a page we may keep (an error): Flask answers it the normal way
+        # No placeholder: a page without the form (comments closed); it is the same for everyone.
+        head, _, tail = body.partition(self.placeholder)
+        keep = tuple((k, v) for k, v in captured["headers"]
+                     if k.lower() not in ("set-cookie", "content-length", "cache-control", "etag", "vary",
+                                          "last-modified", "expires"))
+        page = Page(version, valid_until, head, tail, keep)
+        # The version may have moved while we rendered; a page kept under the old one is never served.
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > MAX_PAGES:
+                self.pages.popitem(last=False)
+        return page
+
+    def _serve(self, environ, start_response, page: Page, cookie: str):
+        headers = list(page.headers)
+        if not page.tail:
+            return self._serve_plain(environ, start_response, page, headers)
+        if not csrf.plausible(cookie):
+            cookie = csrf.new_cookie_value()
+            headers.append(("Set-Cookie", csrf.cookie_header(cookie, self.app.config["SESSION_COOKIE_SECURE"])))
+        bucket = str(int(time.time()) // TOKEN_BUCKET_SECONDS * TOKEN_BUCKET_SECONDS)
+        reader = hashlib.sha256(self.key + cookie.encode()).hexdigest()[:16]
+        etag = f'W/"{page.version}-{bucket}-{reader}"'
+        headers += [("Cache-Control", "private, no-cache"), ("ETag", etag), ("Vary", "Cookie")]
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
+            return [b""]
+        token = f"{bucket}.{csrf.mac(self.key, cookie, bucket)}".encode()
+        body = page.head + token + page.tail
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+    @staticmethod
+    def _serve_plain(environ, start_response, page: Page, headers):
+        etag = f'W/"{page.version}"'
+        headers += [("Cache-Control", "public, no-cache"), ("ETag", etag)]
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
+            return [b""]
+        headers.append(("Content-Length", str(len(page.head))))
+        start_response("200 OK", headers)
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [page.head]
+
+
+def _cookies(environ) -> dict[str, str] | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw:
+        return {}
+    try:
+        jar = SimpleCookie()
+        jar.load(raw)
+    except CookieError:
+        return None
+    return {k: m.value for k, m in jar.items()}
+
+
+def init_app(app):
+    if app.config.get("PAGE_CACHE", True):
+        app.wsgi_app = PageCache(app, app.wsgi_app)
