@@ -315,3 +315,13 @@ def test_set_password_prompts_twice_and_refuses_short_ones(runner, moderator):
 def test_set_password_for_nobody(runner):
     result = runner.invoke(args=["moderator", "set-password", "ghost", "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 1 and "There is no moderator named 'ghost'." in result.output
+
+
+def test_old_failures_are_forgotten(app, client, moderator):
+    with app.app_context():
+        stale = utcnow() - timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1)
+        db.session.add_all([LoginFailure(username=f"u{i}", ip=f"192.0.2.{i}", created_at=stale) for i in range(3)])
+        db.session.commit()
+    fail_login(client)
+    with app.app_context():
+        assert db.session.scalars(db.select(LoginFailure.username)).all() == ["mod"]
