@@ -25,6 +25,8 @@ TAB_STATUSES = {
     **{s.value: (s,) for s in CommentStatus},
 }
 ACTION_SLUGS = ", ".join(f"'{slug}'" for slug in actions.ACTIONS)
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend; larger ones are 404, not 500
+COMMENT = f"/comments/<int(max={MAX_ID}):comment_id>"
 # How the audit trail reads each recorded action.
 EVENT_LABELS = {
     "approve": "Approved",
@@ -78,7 +80,7 @@ class IdListField(Field):
     """The ticked checkboxes of the queue (name ``ids``), as a list of comment ids."""
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) for v in valuelist if v.isdigit()]
+        self.data = [int(v) for v in valuelist if v.isascii() and v.isdigit() and int(v) <= MAX_ID]
 
     def _value(self):
         return ""
@@ -217,7 +219,7 @@ def comments():
     )
 
 
-@bp.post(f"/comments/<int:comment_id>/<any({ACTION_SLUGS}):action>")
+@bp.post(f"{COMMENT}/<any({ACTION_SLUGS}):action>")
 @moderator_required
 def act(comment_id, action):
     """Apply a row button's action to one comment."""
@@ -242,7 +244,7 @@ def bulk():
     return redirect(back_to_queue(form.next.data), 303)
 
 
-@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+@bp.route(f"{COMMENT}/edit", methods=["GET", "POST"])
 @moderator_required
 def edit(comment_id):
     """Edit a comment's text and author details."""
@@ -271,7 +273,7 @@ def edit(comment_id):
     return render_template("admin/edit.html", comment=comment, form=form, back=back_to_queue(form.next.data)), status
 
 
-@bp.route("/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@bp.route(f"{COMMENT}/reply", methods=["GET", "POST"])
 @moderator_required
 def reply(comment_id):
     """Reply to a comment as the signed-in moderator; a pending comment is approved with the reply."""

@@ -409,3 +409,23 @@ def test_edit_and_reply_of_a_missing_comment_are_404(mod_client):
 
 def test_admin_index_goes_to_the_queue(mod_client):
     assert mod_client.get("/admin/").location == "/admin/comments"
+
+
+def test_bulk_ignores_ids_that_are_not_numbers(app, mod_client, comment):
+    cid = comment()
+    token = csrf(queue(mod_client).text)
+    response = mod_client.post(
+        "/admin/comments/bulk",
+        data={"csrf_token": token, "action": "approve", "ids": [str(cid), "²", "x", "99999999999999999999"]},
+    )
+    assert response.status_code == 303
+    assert status(app, cid) is A
+
+
+@pytest.mark.parametrize("path", ["/admin/comments/99999999999999999999/edit", "/admin/comments/2147483648/reply"])
+def test_ids_too_large_for_the_database_are_404(mod_client, path):
+    assert mod_client.get(path).status_code == 404
+    token = csrf(queue(mod_client).text)
+    assert (
+        mod_client.post("/admin/comments/99999999999999999999/approve", data={"csrf_token": token}).status_code == 404
+    )
