@@ -23,7 +23,7 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
 
-    from . import admin, auth, backup, comments, errors, pages, publish, retention, security
+    from . import admin, auth, backup, comments, errors, feeds, media, pages, publish, retention, security
 
     security.init_app(app)
     errors.init_app(app)
@@ -35,5 +35,7 @@ def create_app(test_config=None):
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(comments.bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(feeds.bp)
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
     return app

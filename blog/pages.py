@@ -1,12 +1,31 @@
-"""Reader pages: the index, the article, feeds, the sitemap and the health check."""
+"""Reader pages: the index, the article, its comment pages and the health check."""
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from .errors import MESSAGES
 from .extensions import db
 from .models import Article, ArticleStatus, utcnow
 
 bp = Blueprint("pages", __name__)
+
+# A page number is a few digits; anything longer is a typo or a probe, and would make a huge OFFSET.
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
+WORDS_PER_MINUTE = 230
+_TAG = re.compile(r"<[^>]+>")
+
+
+def public_articles() -> sa.Select:
+    """Select the articles a reader may see (published and due), newest first."""
+    return (
+        sa.select(Article)
+        .where(Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+    )
 
 
 def get_public_article(slug: str) -> Article:
@@ -25,25 +44,125 @@ def render_article(article: Article, *, comment_page: int = 1, form=None, status
     from . import comments
 
     context = comments.section_context(article, comment_page=comment_page, form=form, **extra)
-    return render_template("article.html", article=article, **context), status
+    if comment_page > 1:
+        canonical = url_for("pages.comment_page", slug=article.slug, n=comment_page, _external=True)
+    else:
+        canonical = url_for("pages.article", slug=article.slug, _external=True)
+    jsonld = article_jsonld(article, canonical, context.get("jsonld_comments"))
+    html = render_template("article.html", article=article, canonical=canonical, jsonld=jsonld, **context)
+    return html, status
+
+
+def article_jsonld(article: Article, canonical: str, comments: list[dict] | None = None) -> dict:
+    """Describe the article as schema.org data for search engines (rendered with ``|tojson``)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": article.description or article.summary,
+        "datePublished": isodate(article.published_at),
+        "dateModified": isodate(last_modified(article)),
+        "author": {"@type": "Person", "name": article.author or current_app.config["SITE_AUTHOR"]},
+        "publisher": {"@type": "Organization", "name": current_app.config["SITE_NAME"]},
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "url": canonical,
+        "commentCount": article.approved_count,
+    }
+    if article.image:
+        data["image"] = absolute_url(article.image)
+    if article.tags:
+        data["keywords"] = [str(tag) for tag in article.tags]
+    if comments:
+        data["comment"] = comments
+    return data
+
+
+def page_number() -> int:
+    """Return the ``?page=N`` of the request, 1 when absent.
+
+    :raise 404: if it is not a positive whole number.
+    """
+    raw = request.args.get("page", "1")
+    if not PAGE_NUMBER.fullmatch(raw) or int(raw) < 1:
+        abort(404)
+    return int(raw)
 
 
 @bp.get("/")
 def index():
-    articles = db.session.scalars(
-        sa.select(Article)
-        .where(Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
-        .order_by(Article.published_at.desc())
-    ).all()
-    return render_template("index.html", articles=articles)
+    """Show the published articles, newest first, a page at a time."""
+    per_page = current_app.config["ARTICLES_PER_PAGE"]
+    pagination = db.paginate(public_articles(), page=page_number(), per_page=per_page, error_out=True)
+    return render_template("index.html", pagination=pagination, articles=pagination.items)
 
 
 @bp.get("/<slug>/")
 def article(slug):
+    """Show an article with its first page of comments."""
     return render_article(get_public_article(slug))
+
+
+@bp.get("/<slug>/comment-page-<int:n>/")
+def comment_page(slug, n):
+    """Show an article with its n-th page of comment threads (WordPress's paged comments)."""
+    if n < 1:
+        abort(404)
+    return render_article(get_public_article(slug), comment_page=n)
 
 
 @bp.get("/healthz")
 def healthz():
-    db.session.execute(sa.text("SELECT 1"))
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    """Answer ``ok`` when the database answers, 503 otherwise (for load balancers and uptime checks)."""
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError:
+        return "database unavailable", 503, headers
+    return "ok", 200, headers
+
+
+@bp.app_errorhandler(sa.exc.OperationalError)
+def database_unavailable(error):
+    """Answer 503 in the site layout when the database is down, rather than a bare 500."""
+    current_app.logger.error("database unavailable: %s", error)
+    title, message = MESSAGES[503]
+    html = render_template("error.html", code=503, title=title, message=message)
+    return html, 503, {"Retry-After": "30", "Cache-Control": "no-store"}
+
+
+@bp.app_template_global()
+def absolute_url(path: str) -> str:
+    """Return ``path`` (site-relative or absolute) as an absolute URL of this site."""
+    return urljoin(request.url_root, path)
+
+
+@bp.app_template_filter("last_modified")
+def last_modified(article: Article) -> datetime:
+    """Return when the article last changed; never before it was published (it may be pre-dated)."""
+    return max(article.published_at, article.updated_at)
+
+
+@bp.app_template_filter("isodate")
+def isodate(moment: datetime) -> str:
+    """Format a moment as RFC 3339 in UTC, for ``<time datetime>``, feeds and sitemaps."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@bp.app_template_filter("longdate")
+def longdate(moment: datetime) -> str:
+    """Format a date as WordPress does by default: ``March 12, 2024``."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+@bp.app_template_filter("reading_time")
+def reading_time(html: str) -> int:
+    """Return the minutes an article takes to read, at least one."""
+    return max(1, round(len(_TAG.sub(" ", html).split()) / WORDS_PER_MINUTE))
+
+
+@bp.app_template_filter("comment_count")
+def comment_count(n: int) -> str:
+    """Say how many comments there are, in WordPress's words."""
+    if n == 0:
+        return "No Comments"
+    return "1 Comment" if n == 1 else f"{n} Comments"

@@ -1,5 +1,209 @@
-"""`flask content publish` (stub, built in issue 2)."""
+"""``flask content publish``: read every article file, render it, and store them all in one transaction.
+
+The steps are plain functions (find the files, prepare them, store them) so that tests can call
+them; the command only prints what they return. Nothing is written until every file has been read,
+validated and rendered, and then everything is written in one transaction: a bad file, or a publish
+killed half-way, leaves the site as it was.
+"""
+
+import hashlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import markdown
+from .content import ContentError, Source, load
+from .database import begin_write
+from .extensions import db
+from .models import Article, ArticleStatus
+from .versioning import touch_article
 
 
-def init_app(app):
-    pass
+class PublishError(Exception):
+    """The run was refused; ``errors`` holds every problem found, as ``path:line: message``."""
+
+    def __init__(self, errors: list[ContentError]):
+        super().__init__(f"{len(errors)} problem(s) in the content")
+        self.errors = errors
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+
+    def __str__(self) -> str:
+        return (f"created {self.created}, updated {self.updated}, "
+                f"unchanged {self.unchanged}, withdrawn {self.withdrawn}")
+
+
+@dataclass
+class Entry:
+    """One file ready to store: its source, its hash and, unless unchanged, its rendering."""
+
+    source: Source
+    source_path: str  # relative to the content folder, as stored in Article.source_path
+    content_hash: str
+    rendered: markdown.Rendered | None = None
+
+    @property
+    def status(self) -> ArticleStatus:
+        return ArticleStatus.DRAFT if self.source.metadata["status"] == "draft" else ArticleStatus.PUBLISHED
+
+
+def find_files(content_dir: Path) -> list[Path]:
+    """Return every article file under the content folder, in a stable order (hidden folders skipped)."""
+    return sorted(
+        path for path in content_dir.rglob("*.md")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
+    )
+
+
+def content_hash(path: Path, images: list[Path]) -> str:
+    """Hash what the rendered article depends on: the renderer, the file, and the images it shows."""
+    digest = hashlib.sha256(f"renderer {markdown.RENDERER_VERSION}\n".encode())
+    digest.update(path.read_bytes())
+    for image in images:
+        digest.update(f"\nimage {image.name}\n".encode())
+        # A missing image hashes differently from any file, so the run that notices renders (and fails).
+        digest.update(image.read_bytes() if image.is_file() else b"\0missing")
+    return digest.hexdigest()
+
+
+def is_unchanged(entry: Entry, article: Article | None) -> bool:
+    return (article is not None and article.content_hash == entry.content_hash
+            and article.source_path == entry.source_path and article.status is entry.status)
+
+
+def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False) -> list[Entry]:
+    """Read, validate and render every file not already stored as it is.
+
+    :param known: the stored articles by slug, to tell unchanged files from changed ones.
+    :raise PublishError: with every problem in every file; nothing should then be stored.
+    """
+    images_dir = content_dir / "images"
+    entries: list[Entry] = []
+    errors: list[ContentError] = []
+    first_with_slug: dict[str, Source] = {}
+    for path in find_files(content_dir):
+        source, problems = load(path)
+        errors.extend(problems)
+        if source is None:
+            continue
+        slug = source.metadata["slug"]
+        if slug in first_with_slug:
+            errors.append(ContentError(path, source.line_of("slug"), f"duplicate slug {slug!r}: "
+                                       f"{first_with_slug[slug].path.name} has it already"))
+            continue
+        first_with_slug[slug] = source
+        entry = Entry(source, path.relative_to(content_dir).as_posix(),
+                      content_hash(path, markdown.image_files(source.body, path)))
+        if force or not is_unchanged(entry, known.get(slug)):
+            try:
+                entry.rendered = markdown.render(source.body, path=path, images_dir=images_dir,
+                                                 first_line=source.body_start_line,
+                                                 summary=source.metadata["summary"])
+            except ContentError as e:
+                errors.append(e)
+                continue
+        entries.append(entry)
+    if errors:
+        raise PublishError(errors)
+    return entries
+
+
+def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
+    """Create or update the articles of ``entries`` and withdraw the rest, in the caller's transaction."""
+    counts = Counts()
+    touched: list[Article] = []
+    for entry in entries:
+        meta = entry.source.metadata
+        article = known.get(meta["slug"])
+        if entry.rendered is None:
+            counts.unchanged += 1
+            continue
+        if article is None:
+            article = Article(slug=meta["slug"])
+            db.session.add(article)
+            counts.created += 1
+        else:
+            counts.updated += 1
+        rendered = entry.rendered
+        article.title = meta["title"]
+        article.author = meta["author"]
+        article.summary = meta["summary"]
+        article.tags = meta["tags"]
+        article.status = entry.status
+        article.comments_open = meta["comments"] == "open"
+        article.published_at = meta["date"]  # a future date is stored as is: Article.is_public waits for it
+        article.source_path = entry.source_path
+        article.content_hash = entry.content_hash
+        article.html = rendered.html
+        article.toc_html = rendered.toc_html
+        article.description = rendered.description
+        article.image = rendered.image
+        touched.append(article)
+
+    slugs = {entry.source.metadata["slug"] for entry in entries}
+    for slug, article in known.items():
+        # Never deleted: readers' comments hang off the article, and the file may come back.
+        if slug not in slugs and article.status is not ArticleStatus.WITHDRAWN:
+            article.status = ArticleStatus.WITHDRAWN
+            counts.withdrawn += 1
+            touched.append(article)
+
+    db.session.flush()  # new articles get their ids
+    for article in touched:
+        touch_article(article.id)
+    return counts
+
+
+def publish(content_dir, *, force: bool = False) -> Counts:
+    """Publish every article under ``content_dir`` in one transaction, or nothing at all.
+
+    The write lock is taken first, so the comparison with what is stored and the writes that follow
+    see the same state even if two publishes race.
+
+    :raise PublishError: when any file has a problem; the database is left as it was.
+    """
+    content_dir = Path(content_dir)
+    if not content_dir.is_dir():
+        # Publishing an empty or mistyped folder would withdraw every article.
+        raise PublishError([ContentError(content_dir, None, "no such content folder (check CONTENT_DIR)")])
+    begin_write()
+    try:
+        known = {a.slug: a for a in db.session.scalars(sa.select(Article))}
+        counts = store(prepare(content_dir, known, force=force), known)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return counts
+
+
+content_cli = AppGroup("content", help="Publish the Markdown articles of the content folder.")
+
+
+@content_cli.command("publish")
+@click.option("--force", is_flag=True, help="Re-render every article, even those whose files are unchanged.")
+def publish_command(force: bool) -> None:
+    """Render and store every article in CONTENT_DIR, or nothing if any file has a problem."""
+    try:
+        counts = publish(current_app.config["CONTENT_DIR"], force=force)
+    except PublishError as e:
+        for error in e.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"Nothing was published: fix the {len(e.errors)} problem(s) above and run it again.", err=True)
+        sys.exit(1)
+    click.echo(str(counts))
+
+
+def init_app(app) -> None:
+    app.cli.add_command(content_cli)

@@ -21,5 +21,6 @@ def touch_article(article_id: int) -> None:
     db.session.execute(
         sa.update(Article)
         .where(Article.id == article_id)
-        .values(version=Article.version + 1, approved_count=approved)
+        # A comment is no edit of the article: keep updated_at (feeds and the sitemap show it).
+        .values(version=Article.version + 1, approved_count=approved, updated_at=Article.updated_at)
     )

@@ -1,0 +1,70 @@
+"""Atom feeds of the articles and of each article's approved comments, and the sitemap."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template
+
+from .extensions import db
+from .models import Comment, CommentStatus, utcnow
+from .pages import get_public_article, last_modified, public_articles
+
+bp = Blueprint("feeds", __name__)
+
+FEED_LENGTH = 20  # entries per feed; readers poll, they do not page back
+ATOM = "application/atom+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+
+
+@bp.get("/feed/")
+def articles():
+    """Serve the newest articles as an Atom feed."""
+    entries = db.session.scalars(public_articles().limit(FEED_LENGTH)).all()
+    updated = max((last_modified(a) for a in entries), default=utcnow())
+    return render_template("feeds/articles.xml", articles=entries, updated=updated), {"Content-Type": ATOM}
+
+
+@bp.get("/<slug>/feed/")
+def comments(slug):
+    """Serve an article's newest approved comments as an Atom feed (names only: no email, no IP)."""
+    article = get_public_article(slug)
+    entries = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+        .limit(FEED_LENGTH)
+    ).all()
+    pages = comment_pages(article.id, current_app.config["COMMENTS_PER_PAGE"])
+    updated = max((c.approved_at or c.created_at for c in entries), default=article.published_at)
+    feed = render_template("feeds/comments.xml", article=article, comments=entries, pages=pages, updated=updated)
+    return feed, {"Content-Type": ATOM}
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List the front page and every public article for search engines."""
+    entries = db.session.scalars(public_articles()).all()
+    return render_template("feeds/sitemap.xml", articles=entries), {"Content-Type": XML}
+
+
+def comment_pages(article_id: int, per_page: int) -> dict[int, int]:
+    """Map each approved comment of an article to the comment page that shows it.
+
+    Pages hold ``per_page`` top-level threads, oldest first, as WordPress pages them. A reply whose
+    parent is not approved stands as its own thread, since the page cannot show it under its parent.
+    """
+    rows = db.session.execute(
+        sa.select(Comment.id, Comment.parent_id)
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    parent = {row.id: row.parent_id for row in rows}
+
+    def root(comment_id: int) -> int:
+        seen = set()
+        while parent.get(comment_id) in parent and comment_id not in seen:
+            seen.add(comment_id)
+            comment_id = parent[comment_id]
+        return comment_id
+
+    roots = [row.id for row in rows if root(row.id) == row.id]
+    page_of_root = {comment_id: i // per_page + 1 for i, comment_id in enumerate(roots)}
+    return {row.id: page_of_root[root(row.id)] for row in rows}

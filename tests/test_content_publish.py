@@ -1,0 +1,250 @@
+"""``flask content publish``: all or nothing, idempotent, never deleting; and /media/ serving the images."""
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from blog import publish as publish_module
+from blog.extensions import db
+from blog.models import Article, ArticleStatus, Comment
+from blog.publish import PublishError, publish
+
+FIXTURES = Path(__file__).resolve().parent / "content"
+SEED = "diplomatic-meeting-between-north-korea-and-pakistan"
+
+
+def add_fixtures(content_dir: Path, *names: str) -> None:
+    for name in names:
+        shutil.copy(FIXTURES / name, content_dir / name)
+    shutil.copytree(FIXTURES / "images", content_dir / "images", dirs_exist_ok=True)
+
+
+def articles() -> dict[str, Article]:
+    return {a.slug: a for a in db.session.scalars(sa.select(Article))}
+
+
+def snapshot() -> dict[str, dict]:
+    """Every stored column of every article, to compare a database before and after."""
+    db.session.expire_all()
+    columns = Article.__table__.columns.keys()
+    return {a.slug: {c: getattr(a, c) for c in columns} for a in articles().values()}
+
+
+@pytest.mark.parametrize(
+    ("name", "slug", "status", "public"),
+    [
+        ("with-caption.md", "with-caption", ArticleStatus.PUBLISHED, True),
+        ("no-caption.md", "no-caption", ArticleStatus.PUBLISHED, True),
+        ("draft.md", "draft", ArticleStatus.DRAFT, False),
+        ("future-date.md", "future-date", ArticleStatus.PUBLISHED, False),  # public once its date comes
+    ],
+)
+def test_fixture_is_stored(app, content_dir, name, slug, status, public):
+    add_fixtures(content_dir, name)
+    with app.app_context():
+        assert str(publish(content_dir)) == "created 1, updated 0, unchanged 0, withdrawn 0"
+        article = articles()[slug]
+        assert (article.status, article.is_public()) == (status, public)
+        assert article.source_path == name
+        assert article.published_at.tzinfo is not None
+        assert len(article.content_hash) == 64
+        assert article.version == 2  # touched: every worker's cached page is stale
+
+
+def test_future_date_becomes_public_when_it_comes(app, content_dir):
+    add_fixtures(content_dir, "future-date.md")
+    with app.app_context():
+        publish(content_dir)
+        article = articles()["future-date"]
+        assert article.published_at == datetime(2999, 1, 1, 9, tzinfo=UTC)
+        assert article.is_public(now=datetime(2999, 1, 1, 9, tzinfo=UTC))
+
+
+def test_stored_rendering(app, content_dir):
+    add_fixtures(content_dir, "with-caption.md")
+    with app.app_context():
+        publish(content_dir)
+        article = articles()["with-caption"]
+        assert '<figure class="wp-caption"><img src="/media/red.png?v=' in article.html
+        assert '<figcaption class="wp-caption-text">A red square, captioned</figcaption></figure>' in article.html
+        assert article.image.startswith("/media/red.png?v=")
+        assert article.description == "An image whose title is its caption becomes a figure."
+        assert article.toc_html == ""
+        assert (article.title, article.author, article.tags, article.comments_open) == (
+            "With a caption", "", [], True)
+
+
+@pytest.mark.parametrize(
+    ("names", "bad", "line", "message"),
+    [
+        (["missing-title.md"], "missing-title.md", 1, "title is required"),
+        (["bad-date.md"], "bad-date.md", 3, "date is not an ISO 8601 date or date-time: '2024-13-45'"),
+        (["broken-yaml.md"], "broken-yaml.md", 5, "front matter is not valid YAML: expected ',' or ']'"),
+        (["duplicate-slug-1.md", "duplicate-slug-2.md"], "duplicate-slug-2.md", 5,
+         "duplicate slug 'duplicate-slug': duplicate-slug-1.md has it already"),
+        (["missing-image.md"], "missing-image.md", 9, "image not found: images/no-such-image.jpg"),
+        (["not-an-image.md"], "not-an-image.md", 6, "not an image (Pillow cannot read it)"),
+    ],
+)
+def test_fixture_is_refused(app, content_dir, names, bad, line, message):
+    add_fixtures(content_dir, "with-caption.md", *names)
+    with app.app_context():
+        with pytest.raises(PublishError) as caught:
+            publish(content_dir)
+        assert [(e.path, e.line) for e in caught.value.errors] == [(content_dir / bad, line)]
+        assert caught.value.errors[0].message.startswith(message)
+        assert articles() == {}  # not even the good file of the run
+
+
+def test_every_problem_of_every_file_is_reported(app, content_dir):
+    bad = ["bad-date.md", "broken-yaml.md", "duplicate-slug-1.md", "duplicate-slug-2.md", "missing-image.md",
+           "missing-title.md", "not-an-image.md"]
+    add_fixtures(content_dir, *bad)
+    with app.app_context(), pytest.raises(PublishError) as caught:
+        publish(content_dir)
+    assert [e.path.name for e in caught.value.errors] == [n for n in bad if n != "duplicate-slug-1.md"]
+
+
+def test_idempotent(app, seed_content):
+    with app.app_context():
+        assert str(publish(seed_content)) == "created 3, updated 0, unchanged 0, withdrawn 0"
+        before = snapshot()
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, withdrawn 0"
+        assert snapshot() == before
+
+        path = seed_content / "writing-for-the-web.md"
+        path.write_text(path.read_text().replace("skim", "glance", 1))
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert articles()["writing-for-the-web"].version == before["writing-for-the-web"]["version"] + 1
+
+        # An image is part of its article: new bytes, new rendering (and a new ?v= in the src).
+        image = seed_content / "images" / "future-of-relations.jpg"
+        shutil.copy(seed_content / "images" / "diplomatic-meeting.jpg", image)
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert articles()[SEED].html != before[SEED]["html"]
+
+        assert str(publish(seed_content, force=True)) == "created 0, updated 3, unchanged 0, withdrawn 0"
+
+
+def test_withdrawn_not_deleted(app, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        article = articles()["how-this-blog-is-built"]
+        db.session.add(Comment(article=article, author_name="A", author_email="a@example.org", raw_text="Hi",
+                               html="<p>Hi</p>"))
+        db.session.commit()
+
+        moved = seed_content.parent / "how-this-blog-is-built.md"
+        (seed_content / "how-this-blog-is-built.md").rename(moved)
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, withdrawn 1"
+        article = articles()["how-this-blog-is-built"]
+        assert article.status is ArticleStatus.WITHDRAWN and not article.is_public()
+        assert len(article.comments) == 1
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, withdrawn 0"
+
+        moved.rename(seed_content / "how-this-blog-is-built.md")
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert articles()["how-this-blog-is-built"].status is ArticleStatus.PUBLISHED
+
+
+def test_a_failing_run_leaves_everything_as_it_was(app, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        (seed_content / "writing-for-the-web.md").write_text("---\ntitle: Changed\ndate: 2024-06-03\n---\nNew.\n")
+        (seed_content / "how-this-blog-is-built.md").unlink()
+        add_fixtures(seed_content, "missing-title.md")
+        with pytest.raises(PublishError):
+            publish(seed_content)
+        assert snapshot() == before
+
+
+def test_a_run_killed_half_way_leaves_everything_as_it_was(app, seed_content, monkeypatch):
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        for name in ("writing-for-the-web.md", "how-this-blog-is-built.md"):
+            path = seed_content / name
+            path.write_text(path.read_text() + "\nOne more line.\n")
+        calls = []
+
+        def touch_then_die(article_id):
+            calls.append(article_id)
+            if len(calls) == 2:
+                raise KeyboardInterrupt  # as a Ctrl-C between two writes of the same run
+            original(article_id)
+
+        original = publish_module.touch_article
+        monkeypatch.setattr(publish_module, "touch_article", touch_then_die)
+        with pytest.raises(KeyboardInterrupt):
+            publish(seed_content)
+        assert snapshot() == before
+
+
+def test_missing_content_folder_withdraws_nothing(app, seed_content, tmp_path):
+    with app.app_context():
+        publish(seed_content)
+        with pytest.raises(PublishError) as caught:
+            publish(tmp_path / "no-such-folder")
+        assert caught.value.errors[0].message == "no such content folder (check CONTENT_DIR)"
+        assert all(a.status is ArticleStatus.PUBLISHED for a in articles().values())
+
+
+def test_hidden_folders_are_skipped(app, content_dir):
+    add_fixtures(content_dir, "draft.md")
+    (content_dir / ".trash").mkdir()
+    shutil.copy(FIXTURES / "missing-title.md", content_dir / ".trash" / "old.md")
+    with app.app_context():
+        assert publish(content_dir).created == 1
+
+
+# -- the command --
+
+
+def test_cli_publishes(runner, seed_content):
+    result = runner.invoke(args=["content", "publish"])
+    assert (result.exit_code, result.stdout) == (0, "created 3, updated 0, unchanged 0, withdrawn 0\n")
+    result = runner.invoke(args=["content", "publish"])
+    assert (result.exit_code, result.stdout) == (0, "created 0, updated 0, unchanged 3, withdrawn 0\n")
+
+
+def test_cli_reports_errors_and_exits_1(runner, content_dir):
+    add_fixtures(content_dir, "with-caption.md", "missing-title.md", "bad-date.md")
+    result = runner.invoke(args=["content", "publish"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].endswith("bad-date.md:3: date is not an ISO 8601 date or date-time: '2024-13-45' "
+                             "(write 2024-05-14 or 2024-05-14T09:30:00Z)")
+    assert lines[1].endswith("missing-title.md:1: title is required")
+    assert lines[2] == "Nothing was published: fix the 2 problem(s) above and run it again."
+
+
+# -- /media/ --
+
+
+def test_media_serves_images_with_cache_headers(app, client, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        src = articles()[SEED].image
+    # A response streaming a file must be closed, or the file stays open (filterwarnings=error).
+    with client.get(src) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/jpeg"
+        assert response.data == (seed_content / "images" / "diplomatic-meeting.jpg").read_bytes()
+        assert {"public", "max-age=31536000", "immutable"} <= set(response.headers["Cache-Control"].split(", "))
+        etag = response.headers["ETag"]
+    with client.get(src, headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304
+    with client.get("/media/diplomatic-meeting.jpg") as bare:
+        assert bare.status_code == 200
+        assert "max-age=86400" in bare.headers["Cache-Control"] and "immutable" not in bare.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("path", ["/media/nope.jpg", "/media/../diplomatic-meeting-between-north-korea-and-pakistan.md",
+                                  "/media/%2e%2e/how-this-blog-is-built.md", "/media/"])
+def test_media_serves_nothing_else(client, seed_content, path):
+    assert client.get(path).status_code == 404
