@@ -134,7 +134,7 @@ def test_a_dead_server_loses_nothing_and_logs(mail_config, app, caplog):
         cid = held_comment()
         started = time.monotonic()
         thread = notify.notify_held(cid)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.5  # generous for a loaded machine; nothing here waits on SMTP
         thread.join(10)
         assert db.session.get(Comment, cid).status is CommentStatus.PENDING
     assert any("could not email the moderators" in r.message and r.levelno == logging.ERROR for r in caplog.records)
@@ -147,7 +147,7 @@ def test_a_slow_server_does_not_delay_the_comment(mail_config, app, smtp, caplog
         cid = held_comment()
         started = time.monotonic()
         thread = notify.notify_held(cid)
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.5  # well under the server's 3 s and the 2 s timeout
         assert thread.daemon and thread.is_alive()
         assert db.session.get(Comment, cid).status is CommentStatus.PENDING
         thread.join(10)
@@ -155,12 +155,14 @@ def test_a_slow_server_does_not_delay_the_comment(mail_config, app, smtp, caplog
 
 
 def test_a_slow_server_within_the_timeout_still_delivers(mail_config, app, smtp):
-    inbox, port = smtp(delay=0.5)
+    inbox, port = smtp(delay=1.5)  # slow, but within MAIL_TIMEOUT
     app.config["MAIL_PORT"] = port
     with app.test_request_context():
+        cid = held_comment()
         started = time.monotonic()
-        thread = notify.notify_held(held_comment())
-        assert time.monotonic() - started < 0.4
+        thread = notify.notify_held(cid)
+        assert time.monotonic() - started < 1.0
+        assert thread.is_alive()  # the sending goes on after the caller has its answer
         thread.join(10)
     assert inbox.arrived.wait(5) and len(inbox.messages) == 1
 
