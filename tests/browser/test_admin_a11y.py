@@ -42,13 +42,16 @@ def paths(app):
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in result["violations"]]
+    return [
+        f"{v['id']}: {v['help']} {[n['target'] + [n['failureSummary']] for n in v['nodes']]}"
+        for v in result["violations"]
+    ]
 
 
-@pytest.fixture
-def axe_page(browser):
-    """A page that may inject axe-core, which our CSP (rightly) refuses to any inline script."""
-    context = browser.new_context(bypass_csp=True)
+@pytest.fixture(params=["light", "dark"])
+def axe_page(request, browser):
+    """A page that may inject axe-core (which our CSP rightly refuses), in each colour scheme."""
+    context = browser.new_context(bypass_csp=True, color_scheme=request.param)
     yield context.new_page()
     context.close()
 
