@@ -23,7 +23,21 @@ def create_app(test_config=None):
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     login_manager.init_app(app)
 
-    from . import admin, auth, backup, comments, errors, feeds, media, pagecache, pages, publish, security
+    from . import (
+        admin,
+        auth,
+        backup,
+        comments,
+        errors,
+        feeds,
+        media,
+        notify,
+        pagecache,
+        pages,
+        publish,
+        retention,
+        security,
+    )
 
     security.init_app(app)
     errors.init_app(app)
@@ -31,6 +45,8 @@ def create_app(test_config=None):
     backup.init_app(app)
     auth.init_app(app)
     comments.init_app(app)
+    retention.init_app(app)
+    notify.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(comments.bp)

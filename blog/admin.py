@@ -1,5 +1,306 @@
-"""The moderation queue (stub, built in issue 4)."""
+"""The moderation queue: read held comments, see why they were held, act on them one by one or in bulk."""
 
-from flask import Blueprint
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import Field, HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, ValidationError
+
+from . import actions
+from .auth import moderator_required, safe_next
+from .extensions import db
+from .models import Comment, CommentStatus
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 20
+# WordPress's tab order; "All" is pending and approved, as in WordPress (spam and trash stay apart).
+TABS = [("all", "All"), ("pending", "Pending"), ("approved", "Approved"), ("spam", "Spam"), ("trash", "Trash")]
+TAB_STATUSES = {
+    "all": (CommentStatus.PENDING, CommentStatus.APPROVED),
+    **{s.value: (s,) for s in CommentStatus},
+}
+ACTION_SLUGS = ", ".join(f"'{slug}'" for slug in actions.ACTIONS)
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend; larger ones are 404, not 500
+COMMENT = f"/comments/<int(max={MAX_ID}):comment_id>"
+# How the audit trail reads each recorded action.
+EVENT_LABELS = {
+    "approve": "Approved",
+    "unapprove": "Unapproved",
+    "spam": "Marked as spam",
+    "not-spam": "Marked as not spam",
+    "trash": "Moved to the Trash",
+    "restore": "Restored from the Trash",
+    "delete": "Deleted permanently",
+    "edit": "Edited",
+    "reply": "Replied",
+}
+
+
+# -- reading the queue ----------------------------------------------------------------------------------
+
+
+def status_counts() -> dict[str, int]:
+    """Count the comments in each tab, with one GROUP BY."""
+    counts = {s.value: 0 for s in CommentStatus}
+    for status, n in db.session.execute(sa.select(Comment.status, sa.func.count()).group_by(Comment.status)):
+        counts[status.value] = n
+    counts["all"] = counts["pending"] + counts["approved"]
+    return counts
+
+
+def search(query, text: str):
+    """Narrow a query to comments whose author, email, IP or text holds ``text``, ignoring case."""
+    columns = (Comment.author_name, Comment.author_email, Comment.author_ip, Comment.raw_text)
+    return query.where(sa.or_(*(c.icontains(text, autoescape=True) for c in columns)))
+
+
+def queue_page(tab: str, text: str, page: int):
+    """Return one page of the tab, newest first, with what each row shows loaded up front."""
+    query = sa.select(Comment).where(Comment.status.in_(TAB_STATUSES[tab]))
+    if text:
+        query = search(query, text)
+    query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).options(
+        joinedload(Comment.article), selectinload(Comment.parent), selectinload(Comment.events)
+    )
+    result = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
+    if page > 1 and page > result.pages:  # the last rows of the last page were just moved away
+        result = db.paginate(query, page=max(result.pages, 1), per_page=PER_PAGE, error_out=False)
+    return result
+
+
+# -- forms ----------------------------------------------------------------------------------------------
+
+
+class IdListField(Field):
+    """The ticked checkboxes of the queue (name ``ids``), as a list of comment ids."""
+
+    def process_formdata(self, valuelist):
+        self.data = [int(v) for v in valuelist if v.isascii() and v.isdigit() and int(v) <= MAX_ID]
+
+    def _value(self):
+        return ""
+
+
+def back_to_queue(target: str | None) -> str:
+    """Return where to go after an action: the queue page it came from, else the pending tab."""
+    target = safe_next(target)
+    if target and (target == "/admin/comments" or target.startswith("/admin/comments?")):
+        return target
+    return url_for("admin.comments")
+
+
+class ActionForm(FlaskForm):
+    """A row button's form: the CSRF token and the queue page to come back to."""
+
+    next = HiddenField()
+
+
+class BulkForm(ActionForm):
+    # The <select> is written out in the template, with the options that fit the tab.
+    action = StringField(
+        "Action",
+        validators=[
+            InputRequired("Choose a bulk action."),
+            AnyOf(list(actions.ACTIONS), message="Choose a bulk action."),
+        ],
+    )
+    ids = IdListField()
+
+    def validate_ids(self, field):
+        if not field.data:
+            raise ValidationError("Select at least one comment.")
+
+
+def _http_url(form, field):
+    parts = urlsplit(field.data or "")
+    if field.data and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
+        raise ValidationError("Please enter a valid website address (http or https).")
+
+
+class EditForm(ActionForm):
+    comment = TextAreaField(
+        "Comment",
+        validators=[
+            InputRequired("Please type your comment text."),
+            Length(max=65525, message="Your comment is too long."),
+        ],
+    )
+    author = StringField(
+        "Name", validators=[InputRequired("Please enter your name."), Length(max=245, message="Your name is too long.")]
+    )
+    email = StringField(
+        "Email",
+        validators=[
+            Optional(),
+            Length(max=100, message="Your email address is too long."),
+            Email("Please enter a valid email address."),
+        ],
+    )
+    url = StringField(
+        "Website", validators=[Optional(), Length(max=200, message="Your website address is too long."), _http_url]
+    )
+
+
+class ReplyForm(ActionForm):
+    comment = TextAreaField(
+        "Reply",
+        validators=[InputRequired("Please type your reply."), Length(max=65525, message="Your reply is too long.")],
+    )
+
+
+SESSION_EXPIRED = "Your session expired. Please submit the form again."
+
+
+def _checked(form: FlaskForm, keep_typing: bool = False) -> bool:
+    """Validate a submitted form; a missing or stale CSRF token is a 400.
+
+    With ``keep_typing`` the 400 is left to the view, which shows the form again with what was typed.
+    """
+    valid = form.validate_on_submit()
+    if form.csrf_token.errors and not keep_typing:
+        abort(400)
+    return valid
+
+
+def _form_status(form: FlaskForm) -> int:
+    """The status of a form shown again after a POST: 400 for an expired token, else 422."""
+    return 400 if form.csrf_token.errors else 422
+
+
+def _report(outcome: actions.Outcome) -> None:
+    if outcome.changed:
+        flash(outcome.message, "success")
+    if outcome.skipped:
+        n = len(outcome.skipped)
+        flash(
+            f"{n} comment{'' if n == 1 else 's'} left as {'it was' if n == 1 else 'they were'}: "
+            f"“{outcome.action.label}” does not apply to {'its' if n == 1 else 'their'} status now.",
+            "warning",
+        )
+
+
+# -- views ----------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@moderator_required
+def index():
+    return redirect(url_for("admin.comments"))
+
+
+@bp.get("/comments")
+@moderator_required
+def comments():
+    """Show one tab of the moderation queue."""
+    tab = request.args.get("status", "pending")
+    if tab not in TAB_STATUSES:
+        tab = "pending"
+    text = request.args.get("q", "").strip()[:200]
+    page = max(request.args.get("page", 1, type=int), 1)
+    result = queue_page(tab, text, page)
+    here = url_for("admin.comments", status=tab, q=text or None, page=result.page if result.page > 1 else None)
+    return render_template(
+        "admin/comments.html",
+        tab=tab,
+        tabs=TABS,
+        counts=status_counts(),
+        q=text,
+        page=result,
+        here=here,
+        form=ActionForm(formdata=None, next=here),
+        bulk_actions=actions.available(*TAB_STATUSES[tab]),
+        actions=actions,
+        event_labels=EVENT_LABELS,
+    )
+
+
+@bp.post(f"{COMMENT}/<any({ACTION_SLUGS}):action>")
+@moderator_required
+def act(comment_id, action):
+    """Apply a row button's action to one comment."""
+    form = ActionForm()
+    _checked(form)
+    db.get_or_404(Comment, comment_id)
+    _report(actions.apply([comment_id], action, current_user._get_current_object()))
+    return redirect(back_to_queue(form.next.data), 303)
+
+
+@bp.post("/comments/bulk")
+@moderator_required
+def bulk():
+    """Apply the chosen action to every ticked comment."""
+    form = BulkForm()
+    if not _checked(form):
+        for errors in (form.action.errors, form.ids.errors):
+            for message in errors:
+                flash(message, "error")
+        return redirect(back_to_queue(form.next.data), 303)
+    _report(actions.apply(form.ids.data, form.action.data, current_user._get_current_object()))
+    return redirect(back_to_queue(form.next.data), 303)
+
+
+@bp.route(f"{COMMENT}/edit", methods=["GET", "POST"])
+@moderator_required
+def edit(comment_id):
+    """Edit a comment's text and author details."""
+    comment = db.get_or_404(Comment, comment_id)
+    if request.method == "GET":
+        form = EditForm(
+            formdata=None,
+            comment=comment.raw_text,
+            author=comment.author_name,
+            email=comment.author_email,
+            url=comment.author_url,
+            next=back_to_queue(request.args.get("next")),
+        )
+    elif _checked(form := EditForm(), keep_typing=True):
+        actions.edit(
+            comment,
+            form.comment.data,
+            form.author.data.strip(),
+            (form.email.data or "").strip(),
+            (form.url.data or "").strip(),
+            current_user._get_current_object(),
+        )
+        flash("Comment updated.", "success")
+        return redirect(back_to_queue(form.next.data), 303)
+    status = _form_status(form) if request.method == "POST" else 200
+    return render_template("admin/edit.html", comment=comment, form=form, back=back_to_queue(form.next.data)), status
+
+
+@bp.route(f"{COMMENT}/reply", methods=["GET", "POST"])
+@moderator_required
+def reply(comment_id):
+    """Reply to a comment as the signed-in moderator; a pending comment is approved with the reply."""
+    parent = db.get_or_404(Comment, comment_id)
+    if request.method == "GET":
+        form = ReplyForm(formdata=None, next=back_to_queue(request.args.get("next")))
+    elif _checked(form := ReplyForm(), keep_typing=True):
+        was_pending = parent.status is CommentStatus.PENDING
+        try:
+            actions.reply(
+                parent,
+                form.comment.data,
+                current_user._get_current_object(),
+                ip=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
+        except actions.ActionError as error:
+            flash(str(error), "error")
+            return redirect(back_to_queue(form.next.data), 303)
+        flash("Comment approved and reply posted." if was_pending else "Reply posted.", "success")
+        return redirect(back_to_queue(form.next.data), 303)
+    status = _form_status(form) if request.method == "POST" else 200
+    return render_template("admin/reply.html", comment=parent, form=form, back=back_to_queue(form.next.data)), status
+
+
+@bp.after_request
+def _private(response):
+    # Commenters' emails and addresses are on these pages: never cached by anyone.
+    response.headers["Cache-Control"] = "no-store"
+    return response

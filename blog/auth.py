@@ -1,11 +1,46 @@
-"""Moderator accounts: sign-in, sign-out and the `moderator` commands (stub, built in issue 4)."""
+"""Moderator accounts: sign-in with throttling, sign-out, and the `moderator` commands."""
 
-from flask import Blueprint
+import functools
+import math
+import re
+import sys
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+import click
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.cli import AppGroup
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import InputRequired, Length
+
+from .database import begin_write
 from .extensions import db, login_manager
-from .models import Moderator
+from .models import LoginFailure, Moderator, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
+
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^\S{1,80}$")
+
+# argon2id, memory-hard, with the library's current defaults (RFC 9106's second recommendation). When a
+# later argon2-cffi raises the defaults, old hashes are upgraded at the next successful sign-in.
+hasher = PasswordHasher()
 
 
 @login_manager.user_loader
@@ -13,5 +48,344 @@ def load_moderator(user_id: str):
     return db.session.get(Moderator, int(user_id))
 
 
+class LoginThrottled(Exception):
+    """Too many failed sign-ins for this username or address; ``retry_after`` seconds to wait."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+    @property
+    def message(self) -> str:
+        return f"Too many failed sign-in attempts. Please try again in {wait_text(self.retry_after)}."
+
+
+def wait_text(seconds: int) -> str:
+    """Say how long to wait, in words: "40 seconds", "1 minute", "15 minutes"."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# -- the rules: passwords, throttling, where to go after signing in ------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def check_new_password(password: str) -> None:
+    """Refuse a password too short to resist guessing.
+
+    :raise ValueError: with the message to show.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked against when the username is unknown, so that an unknown name takes as long as a wrong
+    # password and the timing does not tell which usernames exist.
+    return hasher.hash("not a password of anyone")
+
+
+def _throttle_name(username: str) -> str:
+    return username.strip().lower()[:80]
+
+
+def lockout_remaining(username: str | None, ip: str, now: datetime | None = None, exclude_id: int | None = None) -> int:
+    """Return how many seconds this username or address must still wait (0: may try now).
+
+    They are locked out while they have LOGIN_MAX_FAILURES failures within the last
+    LOGIN_WINDOW_SECONDS, until enough of those failures age out of the window.
+    """
+    now = now or utcnow()
+    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
+    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    wait = 0
+    keys = [LoginFailure.ip == ip]
+    if username is not None:
+        keys.append(LoginFailure.username == _throttle_name(username))
+    for key in keys:
+        query = sa.select(LoginFailure.created_at).where(key, LoginFailure.created_at > now - window)
+        if exclude_id is not None:
+            query = query.where(LoginFailure.id != exclude_id)
+        recent = db.session.scalars(query.order_by(LoginFailure.created_at.desc()).limit(limit)).all()
+        if len(recent) >= limit:
+            # Free again when the limit-th newest failure leaves the window.
+            wait = max(wait, math.ceil((recent[-1] + window - now).total_seconds()))
+    return wait
+
+
+def authenticate(username: str, password: str, ip: str) -> Moderator | None:
+    """Return the moderator these credentials name, or None; every failure is counted.
+
+    :raise LoginThrottled: when the username or the address has too many recent failures.
+    """
+    now = utcnow()
+    ip = (ip or "")[:45]
+    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    begin_write()
+    # Failures older than the window count for nothing; dropping them all keeps the table at one window's
+    # worth of failures, however many names and addresses a guesser sprays.
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.created_at <= now - window))
+    # The attempt is recorded (as a failure) before the password is checked and committed at once, so
+    # that concurrent attempts on every worker see each other: the k-th attempt sees at least k-1
+    # others, and at most LOGIN_MAX_FAILURES of them get past the check below.
+    attempt = LoginFailure(username=_throttle_name(username), ip=ip, created_at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    attempt_id = attempt.id
+
+    wait = lockout_remaining(username, ip, now, exclude_id=attempt_id)
+    if wait > 0:
+        _forget_attempt(attempt_id)  # refused unchecked, so not a failure: the window does not grow
+        raise LoginThrottled(wait)
+
+    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
+    try:
+        hasher.verify(moderator.password_hash if moderator else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        return None  # the attempt stays on record as a failure
+    if moderator is None:
+        return None
+
+    begin_write()
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == attempt_id))
+    if hasher.check_needs_rehash(moderator.password_hash):
+        moderator.password_hash = hash_password(password)
+    db.session.commit()
+    return moderator
+
+
+def _forget_attempt(attempt_id: int) -> None:
+    begin_write()
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == attempt_id))
+    db.session.commit()
+
+
+def safe_next(target: str | None, default: str | None = None) -> str | None:
+    """Return ``target`` if it is a path on this site, else ``default``.
+
+    Refuses other hosts in every spelling browsers accept: ``http://x``, ``//x``, ``\\\\x``, ``/\\x``
+    and the same with tabs or newlines inside (browsers drop them).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+# -- the guard every admin view wears -------------------------------------------------------------------
+
+
+def moderator_required(view):
+    """Let only a signed-in moderator through: pages redirect to sign-in, actions answer 401.
+
+    The check runs before anything else in the view, CSRF included, so an outsider holding a valid
+    token (from the sign-in page) is still told 401.
+    """
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        if not current_user.is_authenticated:
+            if request.method in ("GET", "HEAD"):
+                here = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+                return redirect(url_for("auth.login", next=here))
+            abort(401)
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+# -- views ----------------------------------------------------------------------------------------------
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[InputRequired("Please enter your username."), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Please enter your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+
+
+class LogoutForm(FlaskForm):
+    """Only the CSRF token: signing out is a POST from our own page."""
+
+
+def _home() -> str:
+    return url_for("admin.comments")
+
+
+def _throttled(form, error: LoginThrottled):
+    response = current_app.make_response((render_template("admin/login.html", form=form, error=error.message), 429))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next"))
+        if current_user.is_authenticated:
+            return redirect(safe_next(form.next.data, _home()))
+        wait = lockout_remaining(None, request.remote_addr or "")
+        if wait:
+            return _throttled(form, LoginThrottled(wait))
+        return render_template("admin/login.html", form=form)
+
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            form.csrf_token.errors = []
+            return render_template(
+                "admin/login.html", form=form, error="Your session expired. Please sign in again."
+            ), 400
+        return render_template("admin/login.html", form=form), 422
+    try:
+        moderator = authenticate(form.username.data, form.password.data, request.remote_addr or "")
+    except LoginThrottled as error:
+        return _throttled(form, error)
+    if moderator is None:
+        return render_template("admin/login.html", form=form, error="Unknown username or incorrect password."), 200
+    # A fresh session on sign-in: nothing from before (a token, a message) carries into it.
+    session.clear()
+    login_user(moderator)
+    return redirect(safe_next(form.next.data, _home()), 303)
+
+
+@bp.post("/logout")
+@moderator_required
+def logout():
+    if not LogoutForm().validate_on_submit():
+        abort(400)
+    logout_user()
+    session.clear()
+    flash("You are now logged out.", "success")
+    return redirect(url_for("auth.login"), 303)
+
+
+@bp.after_request
+def _private(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- commands -------------------------------------------------------------------------------------------
+
+moderator_cli = AppGroup("moderator", help="Manage the moderators who sign in at /admin.")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
+
+
+def create_moderator(username: str, password: str, email: str = "") -> Moderator:
+    """Store a new moderator.
+
+    :raise ValueError: for a bad username, a short password or a name already taken.
+    """
+    if not USERNAME.match(username):
+        raise ValueError("A username is 1 to 80 characters, without spaces.")
+    check_new_password(password)
+    begin_write()
+    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
+        db.session.rollback()
+        raise ValueError(f"A moderator named {username!r} already exists.")
+    moderator = Moderator(username=username, password_hash=hash_password(password), email=email)
+    db.session.add(moderator)
+    db.session.commit()
+    return moderator
+
+
+def set_password(username: str, password: str) -> None:
+    """Give a moderator a new password.
+
+    :raise ValueError: for an unknown moderator or a short password.
+    """
+    check_new_password(password)
+    begin_write()
+    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
+    if moderator is None:
+        db.session.rollback()
+        raise ValueError(f"There is no moderator named {username!r}.")
+    moderator.password_hash = hash_password(password)
+    db.session.commit()
+
+
+def _valid_email(ctx, param, value: str) -> str:
+    if not value:
+        return ""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@moderator_cli.command("create")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option(
+    "--email",
+    default="",
+    callback=_valid_email,
+    help="The moderator's address, shown on their replies to readers' comments in the admin.",
+)
+def create_command(username, password_stdin, email):
+    """Create a moderator who can sign in at /admin/login."""
+    password = _read_password(password_stdin)
+    try:
+        create_moderator(username, password, email)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created moderator {username!r}. Sign in at /admin/login.")
+
+
+@moderator_cli.command("list")
+def list_command():
+    """List the moderators."""
+    moderators = db.session.scalars(sa.select(Moderator).order_by(Moderator.username)).all()
+    if not moderators:
+        click.echo("No moderators yet. Create one with: flask --app blog moderator create USERNAME")
+    for m in moderators:
+        click.echo(f"{m.username}\t{m.email or '-'}\tcreated {m.created_at:%Y-%m-%d}")
+
+
+@moderator_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def set_password_command(username, password_stdin):
+    """Give a moderator a new password."""
+    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)) is None:
+        raise click.ClickException(f"There is no moderator named {username!r}.")
+    password = _read_password(password_stdin)
+    try:
+        set_password(username, password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password changed for {username!r}.")
+
+
 def init_app(app):
-    pass
+    login_manager.login_view = "auth.login"
+    # A session cookie replayed from another address or browser is dropped, not honoured.
+    login_manager.session_protection = "strong"
+    # Flask-WTF's session-bound token for the moderators' hand-written forms (the sign-out button).
+    app.jinja_env.globals["moderator_csrf_token"] = generate_csrf
+    app.cli.add_command(moderator_cli)

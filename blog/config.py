@@ -71,8 +71,10 @@ def load(app, test_config=None):
     app.config["SECRET_KEY"] = secret
 
     secure = not (app.debug or app.testing)
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    # Flask's own defaults hold SESSION_COOKIE_SECURE=False, so a setdefault here would never apply.
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in (test_config or {}) and f"FLASK_{key}" not in os.environ:
+            app.config[key] = secure
     # Relative to where the command runs, as a blogger expects of `FLASK_CONTENT_DIR=posts`.
     app.config["CONTENT_DIR"] = os.path.abspath(app.config["CONTENT_DIR"])
 

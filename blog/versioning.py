@@ -29,14 +29,18 @@ def _touch_statement(article_ids):
     )
 
 
-def touch_article(article_id: int) -> None:
-    """Bump the article's version and recount its approved comments, in the caller's transaction.
+_TOUCHED = "blog.touched_articles"
+_PENDING = "blog.touch_after_insert"
 
-    Call it after a change that alters what readers see of an article and that did not go through the
-    ORM's unit of work (an ``UPDATE ... WHERE`` over many comments); ORM changes are caught by
-    themselves.
+
+def touch_article(article_id: int) -> None:
+    """Mark the article's page as changed: its version moves (once) when the transaction commits.
+
+    Call it after a change that alters what readers see of an article and that does not go through
+    the ORM's unit of work (publishing, an ``UPDATE ... WHERE`` over many comments); comment changes
+    made through the ORM are caught by themselves.
     """
-    db.session.execute(_touch_statement([article_id]), execution_options={"synchronize_session": False})
+    db.session().info.setdefault(_TOUCHED, set()).add(article_id)
 
 
 def _shows(session, comment: Comment) -> bool:
@@ -53,20 +57,32 @@ def _shows(session, comment: Comment) -> bool:
 
 @event.listens_for(Session, "before_flush")
 def _collect_changes(session, flush_context, instances):
-    touched = session.info.setdefault("blog.touched_articles", set())
+    touched = session.info.setdefault(_TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Comment) and _shows(session, obj):
             article_id = obj.article_id if obj.article_id is not None else getattr(obj.article, "id", None)
-            # None: the article is new in this flush too; after_flush picks it up.
             if article_id is not None:
                 touched.add(article_id)
-            else:
-                session.info.setdefault("blog.touch_after_insert", []).append(obj)
+            else:  # the article is new in this flush too: its id is known after it
+                session.info.setdefault(_PENDING, []).append(obj)
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_versions(session, flush_context):
-    touched = session.info.pop("blog.touched_articles", set())
-    touched.update(c.article_id for c in session.info.pop("blog.touch_after_insert", []))
+def _resolve_new(session, flush_context):
+    pending = session.info.pop(_PENDING, [])
+    session.info.setdefault(_TOUCHED, set()).update(c.article_id for c in pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_versions(session):
+    session.flush()
+    touched = session.info.pop(_TOUCHED, None)
     if touched:
-        session.connection().execute(_touch_statement(touched))
+        # One bump per article per transaction, inside that transaction.
+        session.execute(_touch_statement(touched))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop(_TOUCHED, None)
+    session.info.pop(_PENDING, None)

@@ -1,0 +1,431 @@
+"""The moderation queue as a moderator sees and uses it: tabs, search, pages, rows, row and bulk actions."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from blog.extensions import db
+from blog.models import Comment, CommentStatus
+from tests.moderation import (
+    act,
+    bulk,
+    csrf,
+    events_of,
+    fast_hashing,  # noqa: F401  (a fixture)
+    login,
+    make_article,
+    make_comment,
+    make_moderator,
+    queue,
+    status_of,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_hashing")
+
+P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.TRASH
+
+
+@pytest.fixture
+def article_id(app):
+    with app.app_context():
+        make_moderator()
+        return make_article()
+
+
+@pytest.fixture
+def mod_client(client, article_id):
+    assert login(client).status_code == 303
+    return client
+
+
+@pytest.fixture
+def comment(app, article_id):
+    """Make a comment in the test's database; returns its id."""
+
+    def make(text="A thoughtful comment.", **kwargs):
+        with app.app_context():
+            return make_comment(article_id, text, **kwargs)
+
+    return make
+
+
+def rows(html):
+    return re.findall(r'<tr id="comment-row-(\d+)"', html)
+
+
+def row(html, comment_id):
+    match = re.search(rf'<tr id="comment-row-{comment_id}".*?</tr>', html, re.S)
+    assert match, f"no row for comment {comment_id}"
+    return match.group(0)
+
+
+def buttons(row_html):
+    return re.findall(r'<button type="submit" form="row-action"[^>]*>([^<]+)</button>', row_html)
+
+
+def status(app, comment_id):
+    with app.app_context():
+        return status_of(comment_id)
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+def test_pending_is_the_default_tab(mod_client, comment):
+    waiting, done = comment("waiting"), comment("done", status=A)
+    page = queue(mod_client)
+    assert page.status_code == 200
+    assert rows(page.text) == [str(waiting)]
+    assert re.search(r'<a href="/admin/comments\?status=pending" aria-current="page">Pending', page.text)
+    assert rows(queue(mod_client, status="approved").text) == [str(done)]
+
+
+def test_tabs_count_with_one_query(app, mod_client, comment):
+    for status, n in ((P, 3), (A, 2), (S, 4), (T, 1)):
+        for i in range(n):
+            comment(f"{status.value} {i}", status=status)
+    page = queue(mod_client).text
+    for label, n in (("All", 5), ("Pending", 3), ("Approved", 2), ("Spam", 4), ("Trash", 1)):
+        assert re.search(rf">{label} <span class=\"count\">\({n}\)</span>", page), label
+    assert len(rows(queue(mod_client, status="all").text)) == 5  # pending and approved, as in WordPress
+    assert len(rows(queue(mod_client, status="spam").text)) == 4
+
+
+def test_status_tabs_are_a_nav(mod_client):
+    page = queue(mod_client, status="spam").text
+    assert '<nav class="status-tabs" aria-label="Comments by status">' in page
+    assert page.count('aria-current="page"') == 2  # the tab, and "Comments" in the admin bar
+    assert '<a href="/admin/comments?status=spam" aria-current="page">' in page
+
+
+def test_a_row_shows_everything_a_moderator_needs(mod_client, comment):
+    parent = comment("The parent.", status=A, name="Pat Parent")
+    cid = comment(
+        "Held <b>text</b> with a <script>x</script>",
+        name="Quinn",
+        email="quinn@example.org",
+        url="https://quinn.example.net/",
+        ip="203.0.113.77",
+        parent_id=parent,
+        reasons=["2 links", "held for moderation"],
+    )
+    html = row(queue(mod_client).text, cid)
+    assert "Quinn" in html and "quinn@example.org" in html and "203.0.113.77" in html
+    assert 'href="https://quinn.example.net/" rel="external nofollow ugc noopener noreferrer"' in html
+    assert "Held <b>text</b>" in html and "<script" not in html
+    assert re.search(r'In reply to\s*<a href="/a-fine-article/#comment-\d+">Pat Parent</a>', html)
+    assert '<a href="/a-fine-article/">A Fine Article</a>' in html
+    assert '<span class="reason">2 links</span><span class="reason">held for moderation</span>' in html
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT', html)
+    assert buttons(html) == ["Approve", "Spam", "Trash"]
+    assert f'href="/admin/comments/{cid}/edit?next=' in html and f'href="/admin/comments/{cid}/reply?next=' in html
+    assert f'<input type="checkbox" name="ids" value="{cid}" id="select-{cid}" form="bulk">' in html
+    assert f'<label for="select-{cid}" class="visually-hidden">Select the comment by Quinn</label>' in html
+
+
+@pytest.mark.parametrize(
+    ("status", "labels"),
+    [
+        (P, ["Approve", "Spam", "Trash"]),
+        (A, ["Unapprove", "Spam", "Trash"]),
+        (S, ["Not spam", "Delete permanently"]),
+        (T, ["Restore", "Delete permanently"]),
+    ],
+)
+def test_row_buttons_are_those_that_apply(mod_client, comment, status, labels):
+    cid = comment(status=status)
+    html = row(queue(mod_client, status=status.value).text, cid)
+    assert buttons(html) == labels
+    for label in labels:
+        slug = label.lower().replace(" permanently", "").replace(" ", "-")
+        assert f'formaction="/admin/comments/{cid}/{slug}"' in html
+    assert ("Edit</a>" in html) == (status in (P, A))
+
+
+def test_no_form_is_nested_in_another(mod_client, comment):
+    comment()
+    page = queue(mod_client).text
+    depth = 0
+    for tag in re.findall(r"<(/?)form\b", page):
+        depth += 1 if tag == "" else -1
+        assert depth in (0, 1)
+    assert '<form id="row-action"' in page and '<form id="bulk"' in page
+
+
+def test_the_audit_trail_is_on_the_row(mod_client, comment):
+    cid = comment()
+    act(mod_client, cid, "approve")
+    act(mod_client, cid, "unapprove")
+    html = row(queue(mod_client).text, cid)
+    assert "Unapproved by mod" in html
+    assert re.search(r"<strong>mod</strong> approved <span class=\"transition\">\(pending → approved\)", html)
+    assert re.search(r"<strong>mod</strong> unapproved <span class=\"transition\">\(approved → pending\)", html)
+
+
+@pytest.mark.parametrize("needle", ["quinn", "QUINN@EXAMPLE", "203.0.113", "needle in", "Needle In A"])
+def test_search_covers_name_email_ip_and_text(mod_client, comment, needle):
+    hit = comment("A needle in a haystack.", name="Quinn", email="quinn@example.org", ip="203.0.113.77")
+    comment("Nothing to see.", name="Other", email="other@example.org", ip="198.51.100.1")
+    page = queue(mod_client, q=needle)
+    assert rows(page.text) == [str(hit)]
+    assert "matching “" in page.text
+
+
+def test_search_treats_wildcards_as_text(mod_client, comment):
+    comment("100% sure")
+    other = comment("1000 times")
+    assert len(rows(queue(mod_client, q="100%").text)) == 1
+    assert rows(queue(mod_client, q="0_t").text) == []
+    assert rows(queue(mod_client, q="1000").text) == [str(other)]
+
+
+def test_search_stays_in_the_tab(mod_client, comment):
+    comment("findme pending")
+    spam = comment("findme spam", status=S)
+    assert rows(queue(mod_client, status="spam", q="findme").text) == [str(spam)]
+
+
+def test_twenty_per_page_newest_first(mod_client, comment):
+    ids = [comment(f"comment {i}", age=timedelta(minutes=50 - i)) for i in range(45)]
+    first = queue(mod_client)
+    assert rows(first.text) == [str(i) for i in reversed(ids[-20:])]
+    assert "45 comments" in first.text and "Page 1 of 3" in first.text
+    third = queue(mod_client, page=3)
+    assert rows(third.text) == [str(i) for i in reversed(ids[:5])]
+    assert 'href="/admin/comments?status=pending&amp;page=2" aria-label="Previous page"' in third.text
+    assert rows(queue(mod_client, page=9).text) == rows(third.text)  # past the end: the last page
+    assert rows(queue(mod_client, page="x").text) == rows(first.text)
+
+
+def test_empty_queue(mod_client):
+    assert "No comments awaiting moderation." in queue(mod_client).text
+
+
+def test_admin_pages_link_their_css_and_script_and_nothing_inline(mod_client, comment):
+    comment()
+    page = queue(mod_client).text
+    assert '<link rel="stylesheet" href="/static/css/admin.css">' in page
+    assert '<script src="/static/js/admin.js" defer></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page), "inline script"
+    assert not re.search(r"\sstyle=", page), "style attribute"
+    assert "noindex" in page
+
+
+def test_admin_pages_are_not_cached(mod_client):
+    assert queue(mod_client).headers["Cache-Control"] == "no-store"
+
+
+# -- acting ----------------------------------------------------------------------------------------------
+
+
+def test_a_row_action_flashes_and_goes_back_to_the_same_page(app, mod_client, comment):
+    cid = comment()
+    back = "/admin/comments?status=pending&q=thought&page=2"
+    response = act(mod_client, cid, "approve", next=back)
+    assert response.status_code == 303
+    assert response.location == back
+    assert status(app, cid) is A
+    assert "1 comment approved." in queue(mod_client).text
+    with app.app_context():
+        assert [(e.action, e.moderator_name) for e in events_of(cid)] == [("approve", "mod")]
+
+
+@pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example", "/admin/logout", "/elsewhere/"])
+def test_after_an_action_only_the_queue(mod_client, comment, back):
+    assert act(mod_client, comment(), "approve", next=back).location == "/admin/comments"
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "end", "message"),
+    [
+        (P, "approve", A, "1 comment approved."),
+        (A, "unapprove", P, "1 comment unapproved."),
+        (P, "spam", S, "1 comment marked as spam."),
+        (S, "not-spam", P, "1 comment restored from the spam."),
+        (A, "trash", T, "1 comment moved to the Trash."),
+        (T, "restore", P, "1 comment restored from the Trash."),
+        (S, "delete", None, "1 comment permanently deleted."),
+    ],
+)
+def test_each_row_action(app, mod_client, comment, start, action, end, message):
+    cid = comment(status=start)
+    response = act(mod_client, cid, action)
+    assert response.status_code == 303
+    assert status(app, cid) is end
+    assert message in mod_client.get(response.location).text
+
+
+def test_an_action_that_no_longer_applies_says_so(app, mod_client, comment):
+    cid = comment(status=A)
+    act(mod_client, cid, "approve")
+    page = queue(mod_client).text
+    assert "1 comment left as it was: “Approve” does not apply to its status now." in page
+    with app.app_context():
+        assert events_of(cid) == []
+
+
+def test_a_row_action_on_a_missing_comment_is_404(mod_client):
+    assert act(mod_client, 424242, "approve").status_code == 404
+
+
+def test_unknown_action_is_404(mod_client, comment):
+    assert act(mod_client, comment(), "publish").status_code == 404
+
+
+def test_bulk_approve_three_and_spam_one(app, mod_client, comment):
+    three = [comment(f"good {i}") for i in range(3)]
+    bad = comment("bad")
+    response = bulk(mod_client, three, "approve", next="/admin/comments?status=pending")
+    assert response.status_code == 303 and response.location == "/admin/comments?status=pending"
+    assert "3 comments approved." in mod_client.get(response.location).text
+    bulk(mod_client, [bad], "spam")
+    assert [status(app, c) for c in three] == [A, A, A]
+    assert status(app, bad) is S
+    with app.app_context():
+        assert all(events_of(c)[-1].action == "approve" for c in three)
+
+
+@pytest.mark.parametrize(
+    ("ids", "action", "message"),
+    [
+        ([], "approve", "Select at least one comment."),
+        (["1"], "", "Choose a bulk action."),
+        (["1"], "publish", "Choose a bulk action."),
+    ],
+)
+def test_bulk_needs_comments_and_an_action(mod_client, comment, ids, action, message):
+    comment()
+    response = bulk(mod_client, ids, action)
+    assert response.status_code == 303
+    assert message in queue(mod_client).text
+
+
+def test_bulk_options_fit_the_tab(mod_client, comment):
+    spam_page = queue(mod_client, status="spam").text
+    options = re.findall(r'<option value="([^"]*)">', spam_page)
+    assert options == ["", "not-spam", "delete"]
+    options = re.findall(r'<option value="([^"]*)">', queue(mod_client, status="all").text)
+    assert options == ["", "approve", "unapprove", "spam", "trash"]
+
+
+# -- edit and reply --------------------------------------------------------------------------------------
+
+
+def test_edit_shows_the_raw_text_and_saves_it_cleaned(app, mod_client, comment):
+    cid = comment("Original <i>text</i>", name="Ada", email="ada@example.org")
+    page = mod_client.get(f"/admin/comments/{cid}/edit?next=/admin/comments?status=pending")
+    assert page.status_code == 200
+    assert "Original &lt;i&gt;text&lt;/i&gt;</textarea>" in page.text
+    response = mod_client.post(
+        f"/admin/comments/{cid}/edit",
+        data={
+            "csrf_token": csrf(page.text),
+            "next": "/admin/comments?status=pending",
+            "comment": "Edited <script>alert(1)</script><em>text</em>",
+            "author": "Ada L.",
+            "email": "ada@example.org",
+            "url": "",
+        },
+    )
+    assert response.status_code == 303 and response.location == "/admin/comments?status=pending"
+    with app.app_context():
+        edited = db.session.get(Comment, cid)
+        assert edited.html == "<p>Edited alert(1)<em>text</em></p>"
+        assert edited.author_name == "Ada L."
+        assert [(e.action, e.detail) for e in events_of(cid)] == [("edit", "changed text, name")]
+    assert "Comment updated." in queue(mod_client).text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("comment", "", "Please type your comment text."),
+        ("author", "", "Please enter your name."),
+        ("email", "not an email", "Please enter a valid email address."),
+        ("url", "javascript:alert(1)", "Please enter a valid website address (http or https)."),
+        ("author", "x" * 246, "Your name is too long."),
+    ],
+)
+def test_edit_validates_and_keeps_what_was_typed(app, mod_client, comment, field, value, message):
+    cid = comment("Keep me")
+    data = {"comment": "Typed text", "author": "Ada", "email": "ada@example.org", "url": "", field: value}
+    token = csrf(mod_client.get(f"/admin/comments/{cid}/edit").text)
+    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": token, **data})
+    assert response.status_code == 422
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text
+    with app.app_context():
+        assert db.session.get(Comment, cid).raw_text == "Keep me"
+
+
+def test_edit_with_an_expired_token_keeps_the_text(mod_client, comment):
+    cid = comment()
+    response = mod_client.post(
+        f"/admin/comments/{cid}/edit", data={"comment": "All this typing", "author": "Ada", "email": "", "url": ""}
+    )
+    assert response.status_code == 400
+    assert "Your session expired" in response.text and "All this typing</textarea>" in response.text
+
+
+def test_reply_from_the_admin_approves_a_pending_parent(app, mod_client, comment):
+    parent = comment("Is this on?", name="Quinn")
+    page = mod_client.get(f"/admin/comments/{parent}/reply")
+    assert page.status_code == 200
+    assert "Approve and Reply" in page.text and "Is this on?" in page.text
+    response = mod_client.post(
+        f"/admin/comments/{parent}/reply",
+        data={"csrf_token": csrf(page.text), "next": "/admin/comments", "comment": "Loud and clear."},
+    )
+    assert response.status_code == 303
+    assert status(app, parent) is A
+    with app.app_context():
+        reply = db.session.scalar(db.select(Comment).where(Comment.parent_id == parent))
+        assert (reply.status, reply.author_name, reply.html) == (A, "mod", "<p>Loud and clear.</p>")
+    assert "Comment approved and reply posted." in queue(mod_client).text
+    approved = queue(mod_client, status="approved").text
+    assert '<span class="tag tag-moderator">Moderator</span>' in row(approved, reply.id)
+
+
+def test_reply_needs_text(mod_client, comment):
+    parent = comment()
+    token = csrf(mod_client.get(f"/admin/comments/{parent}/reply").text)
+    response = mod_client.post(f"/admin/comments/{parent}/reply", data={"csrf_token": token, "comment": ""})
+    assert response.status_code == 422 and "Please type your reply." in response.text
+
+
+def test_reply_to_spam_is_refused_with_a_message(app, mod_client, comment):
+    parent = comment(status=S)
+    token = csrf(mod_client.get(f"/admin/comments/{parent}/reply").text)
+    response = mod_client.post(f"/admin/comments/{parent}/reply", data={"csrf_token": token, "comment": "Hi"})
+    assert response.status_code == 303
+    assert "Only pending and approved comments can be replied to." in queue(mod_client).text
+
+
+def test_edit_and_reply_of_a_missing_comment_are_404(mod_client):
+    assert mod_client.get("/admin/comments/999/edit").status_code == 404
+    assert mod_client.get("/admin/comments/999/reply").status_code == 404
+
+
+def test_admin_index_goes_to_the_queue(mod_client):
+    assert mod_client.get("/admin/").location == "/admin/comments"
+
+
+def test_bulk_ignores_ids_that_are_not_numbers(app, mod_client, comment):
+    cid = comment()
+    token = csrf(queue(mod_client).text)
+    response = mod_client.post(
+        "/admin/comments/bulk",
+        data={"csrf_token": token, "action": "approve", "ids": [str(cid), "²", "x", "99999999999999999999"]},
+    )
+    assert response.status_code == 303
+    assert status(app, cid) is A
+
+
+@pytest.mark.parametrize("path", ["/admin/comments/99999999999999999999/edit", "/admin/comments/2147483648/reply"])
+def test_ids_too_large_for_the_database_are_404(mod_client, path):
+    assert mod_client.get(path).status_code == 404
+    token = csrf(queue(mod_client).text)
+    assert (
+        mod_client.post("/admin/comments/99999999999999999999/approve", data={"csrf_token": token}).status_code == 404
+    )
