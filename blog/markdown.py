@@ -3,7 +3,7 @@
 markdown-it-py is a faithful CommonMark port (the spec's examples are our test) that lets us add
 rules on its token stream instead of post-processing HTML with regular expressions. The extensions:
 heading ids with a self-link, footnotes, tables (alignment as a class: the CSP forbids style
-attributes), captioned figures in WordPress's markup, and a table of contents.
+attributes; each in a focusable box it can scroll in), captioned figures in WordPress's markup, and a table of contents.
 """
 
 import hashlib
@@ -30,7 +30,7 @@ from .sanitize import clean_article
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 MEDIA_URL = "/media/"
 DESCRIPTION_LENGTH = 160
 TOC_MIN_SECTIONS = 3
@@ -133,6 +133,19 @@ def _render_figure(self, tokens, idx, options, env) -> str:
     return f'<figure class="wp-caption">{image}\n<figcaption class="wp-caption-text">{caption}</figcaption></figure>\n'
 
 
+# A table too wide for a phone scrolls inside this box, which must then be reachable from the keyboard
+# (WCAG 2.1.1): focusable, and a named region so a screen reader says what has the focus.
+TABLE_WRAP = '<div class="table-wrap" role="region" tabindex="0" aria-label="Table">\n'
+
+
+def _render_table_open(self, tokens, idx, options, env) -> str:
+    return TABLE_WRAP + self.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>\n"
+
+
 def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
     # The plugin's ↩︎ alone is read out as "leftwards arrow with hook"; say where it goes instead.
     html = render_footnote_anchor(self, tokens, idx, options, env)
@@ -153,6 +166,8 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.push("figures", _figures)
     md.add_render_rule("figure", _render_figure)
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
+    md.add_render_rule("table_open", _render_table_open)
+    md.add_render_rule("table_close", _render_table_close)
     return md
 
 

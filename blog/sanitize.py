@@ -109,6 +109,7 @@ ARTICLE_ATTRIBUTES = {
     "del": [*_COMMON, "datetime"],
     "ins": [*_COMMON, "datetime"],
     "details": [*_COMMON, "open"],
+    "div": [*_COMMON, "tabindex"],  # the scrolling box around a table (blog/markdown.py)
 }
 
 # Control characters have no place in a comment; they are dropped before anything else looks at it.

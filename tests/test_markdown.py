@@ -53,11 +53,12 @@ def html_of(text: str, **kwargs) -> str:
         ),
         pytest.param(
             "| Left | Centre | Right | None |\n|:--|:-:|--:|---|\n| a | b | c | d |",
+            '<div class="table-wrap" role="region" tabindex="0" aria-label="Table">\n'
             '<table>\n<thead>\n<tr>\n<th class="align-left">Left</th>\n<th class="align-center">Centre</th>\n'
             '<th class="align-right">Right</th>\n<th>None</th>\n</tr>\n</thead>\n<tbody>\n<tr>\n'
             '<td class="align-left">a</td>\n<td class="align-center">b</td>\n<td class="align-right">c</td>\n'
-            "<td>d</td>\n</tr>\n</tbody>\n</table>\n",
-            id="table: alignment as a class, never a style attribute (CSP)",
+            "<td>d</td>\n</tr>\n</tbody>\n</table>\n</div>\n",
+            id="table: alignment as a class, never a style attribute (CSP); in a box the keyboard can scroll",
         ),
         pytest.param(
             "Said so.[^a]\n\n[^a]: A note.",
