@@ -6,6 +6,8 @@ Playwright's own browser download cannot work on these machines, so it drives /u
 import os
 import shutil
 import threading
+from collections import Counter
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -27,15 +29,25 @@ def chromium_path() -> str | None:
     return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture
-def live_server(app):
-    """Serve the test app on a free loopback port; yields its base URL."""
+@contextmanager
+def serve(app):
+    """Serve ``app`` on a free loopback port, in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port; yields its base URL."""
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +88,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "/tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"))
+
+
+# -- the numbers the standards tests report at the end of the run ------------------------------------------
+
+COUNTS = pytest.StashKey[Counter]()
+
+
+@pytest.fixture(scope="session")
+def counts(request) -> Counter:
+    """A tally the browser tests add to (pages checked, axe violations, ...), printed after the run."""
+    return request.config.stash.setdefault(COUNTS, Counter())
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    tally = config.stash.get(COUNTS, None)
+    if tally:
+        terminalreporter.section("browser checks")
+        for name, n in tally.items():
+            terminalreporter.write_line(f"{name}: {n}")

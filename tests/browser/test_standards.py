@@ -1,0 +1,289 @@
+"""Every kind of page, held to the standards in a real browser: axe-core finds nothing (WCAG 2.0/2.1 A and AA),
+the Nu Html Checker finds no error, and Chromium reports no Content-Security-Policy violation.
+
+The pages: the index, the article with sixty approved comments in threads, the article after a failed post,
+the pending view, the other articles, the 404 page, the admin login, every tab of the admin queue, and the
+edit and reply pages; at 1280 px in light and dark, and the reader pages at 375 px too.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tests.browser import site as blog
+from tests.browser.conftest import serve
+from tests.conftest import ROOT, require
+from tests.moderation import PASSWORD, login
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Recorded in the page before any of its own scripts run; evaluate() (axe) is not subject to the CSP.
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(
+  `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
+"""
+FAILED_POST = {"comment": "", "author": "", "email": "not-an-email", "url": "javascript:alert(1)"}
+
+
+@pytest.fixture(scope="module")
+def site(database_url, tmp_path_factory):
+    app = blog.make_app(database_url, tmp_path_factory.mktemp("standards"))
+    try:
+        built = blog.build(app)
+        with serve(app) as url:
+            built.url = url
+            yield built
+    finally:
+        blog.drop(app)
+
+
+def reader_pages(site) -> dict[str, str]:
+    article = f"/{blog.SLUG}/"
+    return {
+        "index": "/",
+        "article": article,
+        "pending view": site.pending_location.split("#")[0],
+        "reply view (?replytocom)": f"{article}?replytocom={site.approved[0]}",
+        **{f"article {slug}": f"/{slug}/" for slug in blog.OTHER_SLUGS},
+        "404": "/no-such-article/",
+    }
+
+
+def admin_pages(site) -> dict[str, str]:
+    tabs = {f"queue {tab}": f"/admin/comments?status={tab}" for tab in ("pending", "approved", "spam", "trash", "all")}
+    return {
+        **tabs,
+        "queue search": "/admin/comments?status=all&q=example",
+        "edit": f"/admin/comments/{site.pending}/edit",
+        "reply": f"/admin/comments/{site.pending}/reply",
+    }
+
+
+# -- in Chromium -------------------------------------------------------------------------------------------
+
+
+def axe(page) -> list[str]:
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: "
+        + "; ".join(f"{n['target']} {n['failureSummary']}" for n in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+def csp_reports(page, console) -> list[str]:
+    return page.evaluate("window.__csp") + [m for m in console if "Content Security Policy" in m]
+
+
+def watched_page(context):
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"script error: {e}"))
+    return page, console
+
+
+def check_page(page, console, label, url, found, counts, expect_status=200):
+    response = page.goto(url)
+    assert response.status == expect_status, (label, response.status)
+    record(page, console, label, found, counts)
+
+
+def record(page, console, label, found, counts):
+    problems = [f"CSP: {c}" for c in csp_reports(page, console)] + axe(page)
+    console.clear()
+    counts["axe: pages checked"] += 1
+    counts["axe: violations"] += sum(not p.startswith("CSP:") for p in problems)
+    counts["CSP violations in Chromium"] += sum(p.startswith("CSP:") for p in problems)
+    if problems:
+        found[label] = problems
+
+
+def failed_post(page, site) -> dict:
+    """Post the form with every field wrong; return what a screen reader user would meet."""
+    page.goto(f"{site.url}/{blog.SLUG}/#respond")
+    for name, value in FAILED_POST.items():
+        page.fill(f"#{name}", value)
+    with page.expect_navigation() as navigation:
+        page.click("#submit")
+    assert navigation.value.status == 422
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'comment-error-summary'")
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#commentform [aria-invalid="true"]')].map(field => ({
+             id: field.id,
+             described: (field.getAttribute('aria-describedby') || '').split(/\\s+/)
+               .map(id => document.getElementById(id)).filter(Boolean).map(el => el.textContent.trim()),
+             label: field.labels.length ? field.labels[0].textContent.trim() : null,
+             message: (document.getElementById(field.id + '-error') || {}).textContent,
+             summary: [...document.querySelectorAll('#comment-error-summary a')]
+               .filter(a => a.getAttribute('href') === '#' + field.id).map(a => a.textContent.trim()),
+           }))"""
+    )
+
+
+def focus_is_visible(page, stops=25) -> list[str]:
+    """Tab through the first ``stops`` focusable elements; return those that show no focus indicator."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    invisible = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        shown = page.evaluate(
+            """() => {
+                 const el = document.activeElement;
+                 if (!el || el === document.body) return null;
+                 const s = getComputedStyle(el);
+                 const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+                 return outline || s.boxShadow !== 'none' ? '' : el.outerHTML.slice(0, 120);
+               }"""
+        )
+        if shown is None:
+            break
+        if shown:
+            invisible.append(shown)
+    return invisible
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_and_the_csp_find_nothing(site, browser, scheme, counts):
+    require(AXE.exists(), "axe-core is not installed (npm ci)")
+    found = {}
+    for width in (1280, 375):
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        context.add_init_script(WATCH_CSP)
+        page, console = watched_page(context)
+        for label, path in reader_pages(site).items():
+            status = 404 if label == "404" else 200
+            check_page(page, console, f"{label} @{width}", site.url + path, found, counts, status)
+
+        errors = failed_post(page, site)
+        assert [e["id"] for e in errors] == ["comment", "author", "email", "url"]
+        for error in errors:
+            assert error["label"], error
+            # Its message is read with it (first, before the email's note), and listed in the summary.
+            assert error["message"] and error["described"][0] == error["message"].strip(), error
+            assert error["summary"] == [error["message"].strip()], error
+        record(page, console, f"failed post @{width}", found, counts)
+        context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    context.add_init_script(WATCH_CSP)
+    page, console = watched_page(context)
+    check_page(page, console, "admin login", site.url + "/admin/login", found, counts)
+    page.fill("#username", "mod")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    for label, path in admin_pages(site).items():
+        check_page(page, console, label, site.url + path, found, counts)
+    context.close()
+    assert found == {}
+
+
+def test_skip_link_labels_and_visible_focus(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page, _ = watched_page(context)
+    try:
+        for path in ("/", f"/{blog.SLUG}/", "/admin/login"):
+            page.goto(site.url + path)
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.getAttribute('href')") == "#main", path
+            assert page.locator(".skip-link").is_visible()
+            # Every field a person fills in has a label (the honeypot is hidden from people and from AT).
+            unlabelled = page.evaluate(
+                """() => [...document.querySelectorAll(
+                         'input:not([type=hidden], [type=submit], [type=button]), textarea, select')]
+                     .filter(f => !f.closest('[aria-hidden=true]') && !f.labels.length && !f.getAttribute('aria-label'))
+                     .map(f => f.outerHTML)"""
+            )
+            assert unlabelled == [], path
+            assert focus_is_visible(page) == [], path
+    finally:
+        context.close()
+
+
+# -- the Nu Html Checker, on the server's own bytes ---------------------------------------------------------
+
+
+def test_the_html_is_valid(site, tmp_path, counts):
+    require(VNU.exists() and shutil.which("java") is not None, "vnu.jar or java is missing (npm ci; a JRE)")
+    reader = site.app.test_client()
+    documents = {}
+    for label, path in reader_pages(site).items():
+        response = reader.get(path)
+        assert response.status_code == (404 if label == "404" else 200), label
+        documents[label] = response.data
+    form = re.search(rb'name="csrf_token" value="([^"]+)"', reader.get(f"/{blog.SLUG}/").data).group(1).decode()
+    failed = reader.post(f"/{blog.SLUG}/comments", data={**FAILED_POST, "csrf_token": form, "comment_parent": "0"})
+    assert failed.status_code == 422
+    documents["failed post"] = failed.data
+    moderator = site.app.test_client()
+    documents["admin login"] = moderator.get("/admin/login").data
+    assert login(moderator).status_code == 303
+    for label, path in admin_pages(site).items():
+        response = moderator.get(path)
+        assert response.status_code == 200, label
+        documents[label] = response.data
+
+    names = {}
+    for n, (label, html) in enumerate(documents.items()):
+        names[f"page{n}.html"] = label
+        (tmp_path / f"page{n}.html").write_bytes(html)
+    run = subprocess.run(  # one JVM for all the pages
+        [
+            "java",
+            "-jar",
+            str(VNU),
+            "--format",
+            "json",
+            "--errors-only",
+            "--exit-zero-always",
+            *sorted(str(p) for p in tmp_path.glob("*.html")),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    errors = [
+        f"{names.get(m.get('url', '').rsplit('/', 1)[-1], m.get('url'))} line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+    counts["vnu: pages checked"] += len(documents)
+    counts["vnu: errors"] += len(errors)
+    assert errors == []
+
+
+def test_the_detectors_detect(site, browser):
+    """axe and the CSP watcher are live: an unlabelled field and an inline script are both reported."""
+    context = browser.new_context()
+    context.add_init_script(WATCH_CSP)
+    page, console = watched_page(context)
+    try:
+        page.goto(site.url + "/")
+        page.evaluate(
+            """() => {
+                 document.querySelector('main').append(document.createElement('input'));
+                 const script = document.createElement('script');
+                 script.textContent = 'window.ran = true';
+                 document.body.append(script);
+               }"""
+        )
+        assert any(v.startswith("label ") for v in axe(page))
+        page.wait_for_function("window.__csp.length > 0")
+        assert page.evaluate("window.ran") is None
+        assert csp_reports(page, console)
+    finally:
+        context.close()
