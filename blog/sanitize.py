@@ -115,6 +115,8 @@ ARTICLE_ATTRIBUTES = {
 # Control characters have no place in a comment; they are dropped before anything else looks at it.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _BLANK_LINE = re.compile(r"\n\s*\n")
+# A blockquote tag as the cleaner writes it (attribute values always double-quoted).
+_BLOCK_TAG = re.compile(r'</?blockquote(?:\s+[a-z-]+="[^"]*")*\s*>')
 
 
 def _ugc_link(attrs, new=False):
@@ -162,9 +164,16 @@ def normalise_text(text: str) -> str:
 
 
 def autop(html: str) -> str:
-    """Make paragraphs from blank lines and line breaks from single newlines, as WordPress's wpautop."""
-    paragraphs = [p.strip() for p in _BLANK_LINE.split(html.strip()) if p.strip()]
-    return "\n".join("<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs)
+    """Make paragraphs from blank lines and line breaks from single newlines, as WordPress's wpautop.
+
+    A quotation is a block of its own, as wpautop has it: its text gets paragraphs inside it, and the
+    text around it is never left outside a paragraph or given a stray <br>.
+    """
+    html = _BLOCK_TAG.sub(lambda m: f"\n\n{m.group()}\n\n", html.strip())
+    paragraphs = [p.strip() for p in _BLANK_LINE.split(html) if p.strip()]
+    return "\n".join(
+        p if _BLOCK_TAG.fullmatch(p) else "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs
+    )
 
 
 def clean_comment(text: str) -> str:

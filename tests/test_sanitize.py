@@ -26,7 +26,13 @@ from blog.sanitize import clean_comment, count_links, plain_text
         ),
         (
             '<blockquote cite="https://x.com">quoted</blockquote>',
-            '<blockquote cite="https://x.com">quoted</blockquote>',
+            '<blockquote cite="https://x.com">\n<p>quoted</p>\n</blockquote>',
+        ),
+        # A quotation is a block (wpautop): paragraphs inside it, none around it, no stray <br> after it.
+        (
+            "I agree with this:\n<blockquote>Pages are\nrendered once.</blockquote>\nSo do I.",
+            "<p>I agree with this:</p>\n<blockquote>\n<p>Pages are<br>\nrendered once.</p>\n</blockquote>\n"
+            "<p>So do I.</p>",
         ),
         # Everything else is stripped to its text.
         ("<h1>Head</h1>", "<p>Head</p>"),
