@@ -102,9 +102,19 @@ def test_no_payload_runs_script_in_chromium(app, client, live_server, counts):
     ]
     seen = Seen()
     # Each pointer move waits for a frame of its page; pages in contexts of their own move in parallel.
-    worker = threading.Thread(target=lambda: asyncio.run(browse(path, pages, urlsplit(live_server).netloc, seen)))
+    failure = []
+
+    def run():
+        try:
+            asyncio.run(browse(path, pages, urlsplit(live_server).netloc, seen))
+        except BaseException as error:  # noqa: BLE001 - raised again below, in the test's thread
+            failure.append(error)
+
+    worker = threading.Thread(target=run)
     worker.start()
     worker.join()
+    if failure:
+        raise failure[0]
     browsing = time.monotonic() - started - posted
 
     counts["xss: payloads posted"] += len(lines)
