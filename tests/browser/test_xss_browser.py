@@ -107,7 +107,7 @@ def test_no_payload_runs_script_in_chromium(app, client, live_server, counts):
     def run():
         try:
             asyncio.run(browse(path, pages, urlsplit(live_server).netloc, seen))
-        except BaseException as error:  # noqa: BLE001 - raised again below, in the test's thread
+        except BaseException as error:  # raised again below, in the test's thread
             failure.append(error)
 
     worker = threading.Thread(target=run)
