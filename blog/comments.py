@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
 from . import avatars, csrf, moderation, sanitize, threads
-from .database import begin_write
+from .database import begin_write, commit_keeping_loaded
 from .extensions import db
 from .forms import CommentForm
 from .models import Article, Comment, CommentStatus, utcnow
@@ -114,7 +114,7 @@ def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: st
     db.session.flush()
     if status is CommentStatus.APPROVED:
         touch_article(article.id)
-    db.session.commit()
+    commit_keeping_loaded()  # the comment is as written: the redirect needs no second look
     comment_posted.send(current_app._get_current_object(), comment=comment)
     return comment
 

@@ -5,7 +5,7 @@ another sanitizer (nh3, justhtml) is a change to this file alone.
 """
 
 import re
-from functools import partial
+from functools import lru_cache, partial
 from html import unescape
 
 import bleach
@@ -166,6 +166,8 @@ def autop(html: str) -> str:
     return "\n".join("<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs)
 
 
+# A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
+@lru_cache(maxsize=32)
 def clean_comment(text: str) -> str:
     """Return the comment as safe HTML: WordPress's comment tags, safe links, paragraphs."""
     cleaned = _comment_cleaner.clean(normalise_text(text))
