@@ -7,6 +7,7 @@ killed half-way, leaves the site as it was.
 """
 
 import hashlib
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,8 +104,13 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
                                        f"{first_with_slug[slug].path.name} has it already"))
             continue
         first_with_slug[slug] = source
-        entry = Entry(source, path.relative_to(content_dir).as_posix(),
-                      content_hash(path, markdown.image_files(source.body, path)))
+        try:
+            digest = content_hash(path, markdown.image_files(source.body, path))
+        except OSError as e:  # the file, or an image it shows, went unreadable
+            which = "" if not e.filename or Path(e.filename) == path else f"{os.path.relpath(e.filename, path.parent)} "
+            errors.append(ContentError(path, None, f"{which}cannot be read: {e.strerror or e}"))
+            continue
+        entry = Entry(source, path.relative_to(content_dir).as_posix(), digest)
         if force or not is_unchanged(entry, known.get(slug)):
             try:
                 entry.rendered = markdown.render(source.body, path=path, images_dir=images_dir,
