@@ -14,6 +14,7 @@ from . import actions
 from .auth import moderator_required, safe_next
 from .extensions import db
 from .models import Comment, CommentStatus
+from .pages import PAGE_NUMBER
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -201,7 +202,9 @@ def comments():
     if tab not in TAB_STATUSES:
         tab = "pending"
     text = request.args.get("q", "").strip()[:200]
-    page = max(request.args.get("page", 1, type=int), 1)
+    raw_page = request.args.get("page", "1")
+    # A few ASCII digits: int() would take "１" or a number no OFFSET can hold (a 500, not a page).
+    page = max(int(raw_page), 1) if PAGE_NUMBER.fullmatch(raw_page) else 1
     result = queue_page(tab, text, page)
     here = url_for("admin.comments", status=tab, q=text or None, page=result.page if result.page > 1 else None)
     return render_template(
