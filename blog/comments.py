@@ -27,6 +27,7 @@ REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 FLOOD = "You are posting comments too quickly. Slow down."
 TOKEN_EXPIRED = "Your session expired. Please submit your comment again."
+UNAVAILABLE = "We could not save your comment just now. Your text is below; please try again in a moment."
 
 AUTHOR_COOKIE = "comment_author"
 AUTHOR_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -265,10 +266,21 @@ def remember_author(response, form: CommentForm):
 @bp.route("/<slug>/comments", methods=["POST"], provide_automatic_options=False)
 def post(slug):
     """Take a comment from the Leave a Reply form; answer with the article again if it cannot be taken."""
+    form = CommentForm(request.form)
+    try:
+        return _post(slug, form)
+    except sa.exc.OperationalError as error:
+        # The database is down (or locked past the busy timeout): nothing was stored, so give the
+        # reader back what they typed rather than a bare error page.
+        db.session.rollback()
+        current_app.logger.error("comment not saved, database unavailable: %s", error)
+        return unavailable(slug, form)
+
+
+def _post(slug: str, form: CommentForm):
     from .pages import get_public_article, render_article
 
     article = get_public_article(slug)
-    form = CommentForm(request.form)
 
     def answer(status: int, message: str = "", retry_after: int | None = None):
         db.session.rollback()
@@ -296,6 +308,25 @@ def post(slug):
             form.comment_parent.data = "0"
         return answer(refusal.status, refusal.message, refusal.retry_after)
     return remember_author(redirect(_location_after_post(article, comment), 303), form)
+
+
+def unavailable(slug: str, form: CommentForm):
+    """Answer 503 with the form alone, holding what was typed: the article itself cannot be read."""
+    section = Section(
+        article=Article(slug=slug, title=""),  # never stored: it only names the form's action
+        heading="",
+        shown=[],
+        page=1,
+        pages=1,
+        max_depth=1,
+        form=form,
+        closed=False,
+        message=UNAVAILABLE,
+    )
+    response = make_response(render_template("comments/unavailable.html", comment_section=section), 503)
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _location_after_post(article: Article, comment: Comment) -> str:

@@ -31,6 +31,9 @@ _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0
 TOKEN_BUCKET_SECONDS = 3600
 MAX_PAGES = 512
 MAX_AGE_SECONDS = 3600
+# What the app builds absolute URLs from, directly or through ProxyFix (FLASK_TRUSTED_PROXIES).
+_ORIGIN = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "HTTP_X_FORWARDED_HOST",
+           "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ class PageCache:
         version, published_at = row
         # The settings that change the page with time alone are part of the key.
         close_days = int(self.app.config.get("CLOSE_COMMENTS_DAYS") or 0)
-        key = (slug, page_no, close_days)
+        # The page holds absolute URLs (canonical, og:url, JSON-LD) made from the request's host and
+        # scheme: a copy rendered for one Host header must never be served for another.
+        key = (slug, page_no, close_days, tuple(environ.get(k, "") for k in _ORIGIN))
         page = self._get(key, version)
         if page is None:
             valid_until = time.time() + MAX_AGE_SECONDS

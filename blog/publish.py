@@ -7,6 +7,7 @@ killed half-way, leaves the site as it was.
 """
 
 import hashlib
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -125,8 +126,9 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
         relative = path.relative_to(content_dir).as_posix()
         try:
             digest = content_hash(path)
-        except OSError as e:
-            errors.append(ContentError(path, None, f"cannot read the file: {e.strerror or e}"))
+        except OSError as e:  # the file, or an image it shows, went unreadable
+            which = "" if not e.filename or Path(e.filename) == path else f"{os.path.relpath(e.filename, path.parent)} "
+            errors.append(ContentError(path, None, f"{which}cannot be read: {e.strerror or e}"))
             continue
         stored = by_path.get(relative)
         if not force and _stored_as_is(stored, digest) and stored.slug not in first_with_slug:

@@ -5,6 +5,7 @@ another sanitizer (nh3, justhtml) is a change to this file alone.
 """
 
 import re
+import unicodedata
 from functools import lru_cache, partial
 from html import unescape
 
@@ -114,6 +115,8 @@ ARTICLE_ATTRIBUTES = {
 # Control characters have no place in a comment; they are dropped before anything else looks at it.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _BLANK_LINE = re.compile(r"\n\s*\n")
+# In a name, C1 controls (terminal escapes in logs) go too; line breaks and tabs become spaces (one_line).
+_LINE_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 def _ugc_link(attrs, new=False):
@@ -158,6 +161,16 @@ _article_cleaner = bleach.sanitizer.Cleaner(
 def normalise_text(text: str) -> str:
     """Return the text with Unix newlines and without control characters or lone surrogates."""
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def one_line(text: str) -> str:
+    """Return a name or other short field on one line: no control characters, whitespace runs as one space."""
+    return " ".join(_LINE_CONTROL.sub("", text).split())
+
+
+def has_visible_text(html: str) -> bool:
+    """Tell whether cleaned HTML shows anything to read (not only tags, spaces or invisible characters)."""
+    return any(not ch.isspace() and unicodedata.category(ch) not in ("Cc", "Cf") for ch in plain_text(html))
 
 
 def autop(html: str) -> str:
