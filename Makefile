@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app blog
 # A local run keeps its secret key and SQLite database in instance/ (SPEC §7).
 LOCAL  := FLASK_DEBUG=1
 
-.PHONY: serve test lint bench stress screenshots publish clean
+.PHONY: serve test lint bench stress screenshots publish moderator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +26,14 @@ serve: $(VENV)/.installed
 	@echo
 	@echo "  The blog is at http://127.0.0.1:5000/"
 	@echo "  To moderate comments, create a moderator in another terminal:"
-	@echo "      $(FLASK) moderator create YOURNAME"
+	@echo "      make moderator NAME=yourname"
 	@echo "  then sign in at http://127.0.0.1:5000/admin/login"
 	@echo
 	$(LOCAL) $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+
+moderator: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo "usage: make moderator NAME=yourname"; exit 2; }
+	$(LOCAL) $(FLASK) moderator create "$(NAME)"
 
 publish: $(VENV)/.installed
 	$(LOCAL) $(FLASK) content publish

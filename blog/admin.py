@@ -8,12 +8,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Field, HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from . import actions
+from . import actions, sanitize
 from .auth import moderator_required, safe_next
 from .extensions import db
+from .forms import VisibleText, line_filter, text_filter
 from .models import Comment, CommentStatus
+from .pages import PAGE_NUMBER
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -118,20 +120,29 @@ class BulkForm(ActionForm):
 
 def _http_url(form, field):
     parts = urlsplit(field.data or "")
-    if field.data and (parts.scheme.lower() not in ("http", "https") or not parts.hostname):
+    bad = field.data and (
+        parts.scheme.lower() not in ("http", "https") or not parts.hostname or not field.data.isprintable()
+        or any(ch.isspace() for ch in field.data)
+    )
+    if bad:
         raise ValidationError("Please enter a valid website address (http or https).")
 
 
 class EditForm(ActionForm):
+    # Filtered as the public form is, so an edit cannot store what a reader could not post (NUL, only spaces).
     comment = TextAreaField(
         "Comment",
+        filters=[text_filter],
         validators=[
-            InputRequired("Please type your comment text."),
+            DataRequired("Please type your comment text."),
             Length(max=65525, message="Your comment is too long."),
+            VisibleText("Please type your comment text."),
         ],
     )
     author = StringField(
-        "Name", validators=[InputRequired("Please enter your name."), Length(max=245, message="Your name is too long.")]
+        "Name",
+        filters=[line_filter],
+        validators=[DataRequired("Please enter your name."), Length(max=245, message="Your name is too long.")],
     )
     email = StringField(
         "Email",
@@ -149,7 +160,12 @@ class EditForm(ActionForm):
 class ReplyForm(ActionForm):
     comment = TextAreaField(
         "Reply",
-        validators=[InputRequired("Please type your reply."), Length(max=65525, message="Your reply is too long.")],
+        filters=[text_filter],
+        validators=[
+            DataRequired("Please type your reply."),
+            Length(max=65525, message="Your reply is too long."),
+            VisibleText("Please type your reply."),
+        ],
     )
 
 
@@ -200,8 +216,10 @@ def comments():
     tab = request.args.get("status", "pending")
     if tab not in TAB_STATUSES:
         tab = "pending"
-    text = request.args.get("q", "").strip()[:200]
-    page = max(request.args.get("page", 1, type=int), 1)
+    text = sanitize.one_line(request.args.get("q", ""))[:200]  # no NUL: PostgreSQL refuses it even in a query
+    raw_page = request.args.get("page", "1")
+    # A few ASCII digits: int() would take "１" or a number no OFFSET can hold (a 500, not a page).
+    page = max(int(raw_page), 1) if PAGE_NUMBER.fullmatch(raw_page) else 1
     result = queue_page(tab, text, page)
     here = url_for("admin.comments", status=tab, q=text or None, page=result.page if result.page > 1 else None)
     return render_template(

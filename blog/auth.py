@@ -36,7 +36,8 @@ from .models import LoginFailure, Moderator, utcnow
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
 MIN_PASSWORD_LENGTH = 10
-USERNAME = re.compile(r"^\S{1,80}$")
+USERNAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+USERNAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f]{1,80}$")
 
 # argon2id, memory-hard, with the library's current defaults (RFC 9106's second recommendation). When a
 # later argon2-cffi raises the defaults, old hashes are upgraded at the next successful sign-in.
@@ -207,9 +208,15 @@ def moderator_required(view):
 # -- views ----------------------------------------------------------------------------------------------
 
 
+def _without_controls(value):
+    # No username holds a control character (USERNAME), and PostgreSQL refuses NUL even in a query.
+    return USERNAME_CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
     username = StringField(
         "Username",
+        filters=[_without_controls],
         validators=[InputRequired("Please enter your username."), Length(max=80)],
         render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
     )

@@ -61,6 +61,9 @@ def load(app, test_config=None):
 
     secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:
+        # A local run made one (`make serve`); commands run beside it (`moderator create`) share it.
+        secret = kept_secret(instance)
+    if not secret:
         if not (app.debug or app.testing):
             raise RuntimeError(
                 "SECRET_KEY is not set. Set it in the environment (for example "
@@ -85,6 +88,12 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def kept_secret(instance: Path) -> str | None:
+    """Return the secret key a local run keeps in the instance folder, if there is one."""
+    path = instance / "secret_key"
+    return path.read_text().strip() if path.is_file() else None
 
 
 def _instance_secret(instance: Path) -> str:

@@ -258,6 +258,8 @@ def load(path) -> tuple[Source | None, list[ContentError]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as e:
         return None, [ContentError(path, 1, f"is not UTF-8 text ({e.reason} at byte {e.start})")]
+    except OSError as e:  # unreadable (permissions, a broken link): a problem of this file, not a crash
+        return None, [ContentError(path, None, f"cannot be read: {e.strerror or e}")]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = split_front_matter(text)
     if parts is None:

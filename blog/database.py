@@ -37,10 +37,25 @@ def _sqlite_begin(conn):
 def begin_write():
     """Start the session's transaction as a write transaction (``BEGIN IMMEDIATE`` on SQLite).
 
-    Call it before the first query of a request that will write. Anything the session read before
-    is committed away first, so the decisions that follow are made under the write lock.
+    Call it before the queries whose answers decide the write. A read transaction already open is
+    ended first; what it loaded stays loaded (an article's title need not be fetched again), while the
+    decisions that follow query afresh under the write lock.
     """
     session = db.session()  # the request's Session itself; the scoped proxy lacks in_transaction
     if session.in_transaction():
-        session.commit()
+        commit_keeping_loaded()
     session.connection(execution_options={"write": True})
+
+
+def commit_keeping_loaded():
+    """Commit, leaving what the session holds loaded rather than expired.
+
+    For a request that has just written what it holds (or read what will not change under it), so
+    the redirect that follows does not read every row back.
+    """
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire

@@ -1,6 +1,7 @@
 """Error pages in the site layout, so no reader is left on a dead end."""
 
-from flask import render_template, request
+from flask import current_app, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -18,6 +19,10 @@ MESSAGES = {
 
 def render_error(error: HTTPException):
     code = error.code or 500
+    if request_ctx.url_adapter is None:
+        # The Host header was refused (not in TRUSTED_HOSTS, or malformed), so Flask made no URL adapter;
+        # the page only needs paths, which do not depend on the host.
+        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.root_path or "/")
     title, message = MESSAGES.get(code, (error.name, error.description))
     if request.blueprint == "admin" and code == 401:
         message = "Please sign in as a moderator to do that."

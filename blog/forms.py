@@ -8,6 +8,7 @@ from flask import current_app
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
+from . import sanitize
 from .csrf import SignedCookieCSRF
 
 # WordPress's column sizes (wp_get_comment_fields_max_lengths).
@@ -21,6 +22,16 @@ CONSENT_LABEL = "Save my name, email, and website in this browser for the next t
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
+
+
+def text_filter(value):
+    """A comment as it will be stored: Unix newlines, no control characters, no surrounding space."""
+    return sanitize.normalise_text(value).strip() if isinstance(value, str) else value
+
+
+def line_filter(value):
+    """A name as it will be stored: one line, no control characters."""
+    return sanitize.one_line(value) if isinstance(value, str) else value
 
 
 def _as_browser_sends_email(value):
@@ -53,6 +64,17 @@ class MaxLength:
 
     def __call__(self, form, field):
         if field.data and len(field.data) > self.limit:
+            raise StopValidation(self.message)
+
+
+class VisibleText:
+    """Refuse a comment that shows nothing once cleaned (only tags, spaces or invisible characters)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not sanitize.has_visible_text(sanitize.clean_comment(field.data)):
             raise StopValidation(self.message)
 
 
@@ -89,7 +111,7 @@ def normalise_url(value: str) -> str | None:
         return ""
     if not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
         value = "http://" + value
-    if re.search(r"[\s<>\"'`\\]", value):
+    if re.search(r"[\s\x00-\x1f\x7f<>\"'`\\]", value):
         return None
     try:
         parts = urlsplit(value)
@@ -128,15 +150,16 @@ class CommentForm(Form):
 
     comment = TextAreaField(
         "Comment",
-        filters=[_strip],
+        filters=[text_filter],
         validators=[
             Required("Please type your comment text."),
             MaxLength(MAX_COMMENT, "Your comment is too long."),
+            VisibleText("Please type your comment text."),
         ],
     )
     author = StringField(
         "Name",
-        filters=[_strip],
+        filters=[line_filter],
         validators=[Required("Please enter your name."), MaxLength(MAX_AUTHOR, "Your name is too long.")],
     )
     email = StringField(

@@ -117,6 +117,10 @@ class Comment(db.Model):
         sa.Index("ix_comment_ip_created", "author_ip", "created_at"),
         sa.Index("ix_comment_email_created", "author_email", "created_at"),
         sa.Index("ix_comment_parent", "parent_id"),
+        # The duplicate check (same article, same name or email, same words): without these it reads
+        # every comment of the article on each post.
+        sa.Index("ix_comment_article_email", "article_id", "author_email"),
+        sa.Index("ix_comment_article_author", "article_id", "author_name"),
     )
 
 

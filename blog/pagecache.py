@@ -11,6 +11,7 @@ Requests that see something of their own go the normal way through Flask: a quer
 (``?replytocom``, ``?unapproved``), the commenter's remembered name, a moderator's session.
 """
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -20,10 +21,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 
-import sqlalchemy as sa
+from sqlalchemy import event
 
 from . import csrf
-from .models import Article, ArticleStatus
 
 _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
 # A token signed for the start of the current hour: the page is identical for one reader within the
@@ -31,6 +31,9 @@ _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0
 TOKEN_BUCKET_SECONDS = 3600
 MAX_PAGES = 512
 MAX_AGE_SECONDS = 3600
+# What the app builds absolute URLs from, directly or through ProxyFix (FLASK_TRUSTED_PROXIES).
+_ORIGIN = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "HTTP_X_FORWARDED_HOST",
+           "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,8 @@ class PageCache:
         self.key = csrf.key_for(app.config["SECRET_KEY"])
         self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", "remember_token"}
         self.placeholder = csrf.PLACEHOLDER.encode()
-        self._engine = None
+        self.local = threading.local()  # each worker thread's own connection for the version lookup
+        self.dedicated = []
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
@@ -66,15 +70,17 @@ class PageCache:
             return self.wsgi_app(environ, start_response)
         slug, page_no = match.group(1), int(match.group(2) or 1)
         try:
-            row = self._current(slug)
-        except sa.exc.SQLAlchemyError:
-            return self.wsgi_app(environ, start_response)  # Flask answers 503 in the site layout
+            row = self._current(slug, dedicated=not environ.get("wsgi.multithread"))
+        except Exception:  # the database is unreachable: Flask answers 503 in the site layout
+            return self.wsgi_app(environ, start_response)
         if row is None:
             return self.wsgi_app(environ, start_response)  # unknown, draft or not yet due: Flask's 404
         version, published_at = row
         # The settings that change the page with time alone are part of the key.
         close_days = int(self.app.config.get("CLOSE_COMMENTS_DAYS") or 0)
-        key = (slug, page_no, close_days)
+        # The page holds absolute URLs (canonical, og:url, JSON-LD) made from the request's host and
+        # scheme: a copy rendered for one Host header must never be served for another.
+        key = (slug, page_no, close_days, tuple(environ.get(k, "") for k in _ORIGIN))
         page = self._get(key, version)
         if page is None:
             valid_until = time.time() + MAX_AGE_SECONDS
@@ -87,21 +93,74 @@ class PageCache:
                 return self.wsgi_app(environ, start_response)
         return self._serve(environ, start_response, page, cookies.get(csrf.COOKIE_NAME, ""))
 
-    def _current(self, slug: str) -> tuple[int, datetime] | None:
-        if self._engine is None:
-            from .extensions import db
+    def _current(self, slug: str, dedicated: bool) -> tuple[int, datetime] | None:
+        """Return the public article's (version, published_at), or None; one indexed query.
 
-            with self.app.app_context():
-                self._engine = db.engine
-        with self._engine.connect() as conn:
-            row = conn.execute(sa.select(Article.version, Article.published_at)
-                               .where(Article.slug == slug, Article.status == ArticleStatus.PUBLISHED)).first()
+        Straight through the DB-API: this runs on every cached page view, and a compiled SQLAlchemy
+        statement would cost more than the query itself. A single-threaded worker (gunicorn's sync
+        workers) keeps a connection of its own, sparing the pool's checkout and pre-ping; a threaded
+        server, whose threads come and go, borrows one from the pool.
+        """
+        conn = getattr(self.local, "conn", None) if dedicated else None
+        if conn is None:
+            conn = self._connect(dedicated)
+            if dedicated:
+                self.local.conn = conn
+        try:
+            cursor = conn.cursor()
+            cursor.execute(self._sql, (slug,))
+            row = cursor.fetchone()
+            cursor.close()
+        except Exception:
+            self.local.conn = None  # a broken connection: the next request opens a new one
+            conn.close()
+            raise
+        finally:
+            if not dedicated:
+                conn.close()  # back to the pool
         if row is None:
             return None
-        published_at = row.published_at if row.published_at.tzinfo else row.published_at.replace(tzinfo=UTC)
+        version, published_at = row
+        if isinstance(published_at, str):  # SQLite keeps datetimes as text, in UTC
+            published_at = datetime.fromisoformat(published_at)
+        if published_at.tzinfo is None:
+            published_at = published_at.replace(tzinfo=UTC)
         if published_at > datetime.now(UTC):
             return None
-        return row.version, published_at
+        return version, published_at
+
+    def _connect(self, dedicated: bool):
+        from .extensions import db
+
+        with self.app.app_context():
+            engine = db.engine
+        mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._sql = f"SELECT version, published_at FROM article WHERE slug = {mark} AND status = 'published'"
+        conn = engine.raw_connection()
+        if not dedicated:
+            return conn
+        driver = conn.dbapi_connection
+        conn.detach()  # ours for the life of the worker, outside the pool
+        conn = driver
+        if engine.dialect.name == "postgresql":
+            # Each lookup is a statement of its own: no transaction left open between requests
+            # (the pool's pre-ping may have opened one).
+            conn.rollback()
+            conn.autocommit = True
+        with self.lock:
+            if not self.dedicated:
+                event.listen(engine, "engine_disposed", self.close)
+            self.dedicated.append(conn)
+        return conn
+
+    def close(self, *args):
+        """Close the workers' own connections (when the engine is disposed, as at shutdown)."""
+        with self.lock:
+            connections, self.dedicated = self.dedicated, []
+        for conn in connections:
+            with contextlib.suppress(Exception):  # already broken: nothing left to close
+                conn.close()
+        self.local = threading.local()
 
     def _get(self, key, version) -> Page | None:
         with self.lock:

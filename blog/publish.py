@@ -7,6 +7,8 @@ killed half-way, leaves the site as it was.
 """
 
 import hashlib
+import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,11 +48,12 @@ class Counts:
 
 @dataclass
 class Entry:
-    """One file ready to store: its source, its hash and, unless unchanged, its rendering."""
+    """One file ready to store: its slug and hash and, unless unchanged, its source and rendering."""
 
-    source: Source
+    slug: str
     source_path: str  # relative to the content folder, as stored in Article.source_path
     content_hash: str
+    source: Source | None = None  # None: unchanged since the last publish, so not even read
     rendered: markdown.Rendered | None = None
 
     @property
@@ -66,11 +69,31 @@ def find_files(content_dir: Path) -> list[Path]:
     )
 
 
-def content_hash(path: Path, images: list[Path]) -> str:
+# Anything in the text that looks like a local image file name. A superset of the images the article
+# shows (a name in a code block counts too), found without parsing, so that telling an unchanged file
+# costs a read and a hash, not a render; an extra file in the hash only means a re-render when it changes.
+_IMAGE_NAME = re.compile(rb"[^\s()\[\]<>\"'`]+\.(?:png|jpe?g|gif|webp|avif|svg)(?![\w.])", re.IGNORECASE)
+
+
+def referenced_images(path: Path, data: bytes) -> list[Path]:
+    """Return the local files the article's text may show as images, in order, without duplicates."""
+    files = []
+    for match in _IMAGE_NAME.finditer(data):
+        name = match.group().decode("utf-8", "replace")
+        if "://" in name or name.startswith(("/", "data:")):
+            continue
+        file = (path.parent / name.split("#")[0].split("?")[0]).resolve()
+        if file not in files:
+            files.append(file)
+    return files
+
+
+def content_hash(path: Path, data: bytes | None = None) -> str:
     """Hash what the rendered article depends on: the renderer, the file, and the images it shows."""
+    data = path.read_bytes() if data is None else data
     digest = hashlib.sha256(f"renderer {markdown.RENDERER_VERSION}\n".encode())
-    digest.update(path.read_bytes())
-    for image in images:
+    digest.update(data)
+    for image in referenced_images(path, data):
         digest.update(f"\nimage {image.name}\n".encode())
         # A missing image hashes differently from any file, so the run that notices renders (and fails).
         digest.update(image.read_bytes() if image.is_file() else b"\0missing")
@@ -82,6 +105,12 @@ def is_unchanged(entry: Entry, article: Article | None) -> bool:
             and article.source_path == entry.source_path and article.status is entry.status)
 
 
+def _stored_as_is(article: Article | None, digest: str) -> bool:
+    """Whether the file is byte for byte what was last published (then its metadata is too)."""
+    return (article is not None and article.content_hash == digest
+            and article.status is not ArticleStatus.WITHDRAWN)
+
+
 def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False) -> list[Entry]:
     """Read, validate and render every file not already stored as it is.
 
@@ -91,8 +120,21 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
     images_dir = content_dir / "images"
     entries: list[Entry] = []
     errors: list[ContentError] = []
-    first_with_slug: dict[str, Source] = {}
+    first_with_slug: dict[str, Path] = {}
+    by_path = {article.source_path: article for article in known.values()}
     for path in find_files(content_dir):
+        relative = path.relative_to(content_dir).as_posix()
+        try:
+            digest = content_hash(path)
+        except OSError as e:  # the file, or an image it shows, went unreadable
+            which = "" if not e.filename or Path(e.filename) == path else f"{os.path.relpath(e.filename, path.parent)} "
+            errors.append(ContentError(path, None, f"{which}cannot be read: {e.strerror or e}"))
+            continue
+        stored = by_path.get(relative)
+        if not force and _stored_as_is(stored, digest) and stored.slug not in first_with_slug:
+            first_with_slug[stored.slug] = path
+            entries.append(Entry(stored.slug, relative, digest))
+            continue
         source, problems = load(path)
         errors.extend(problems)
         if source is None:
@@ -100,11 +142,10 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
         slug = source.metadata["slug"]
         if slug in first_with_slug:
             errors.append(ContentError(path, source.line_of("slug"), f"duplicate slug {slug!r}: "
-                                       f"{first_with_slug[slug].path.name} has it already"))
+                                       f"{first_with_slug[slug].name} has it already"))
             continue
-        first_with_slug[slug] = source
-        entry = Entry(source, path.relative_to(content_dir).as_posix(),
-                      content_hash(path, markdown.image_files(source.body, path)))
+        first_with_slug[slug] = path
+        entry = Entry(slug, relative, digest, source)
         if force or not is_unchanged(entry, known.get(slug)):
             try:
                 entry.rendered = markdown.render(source.body, path=path, images_dir=images_dir,
@@ -124,11 +165,11 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     counts = Counts()
     touched: list[Article] = []
     for entry in entries:
-        meta = entry.source.metadata
-        article = known.get(meta["slug"])
+        article = known.get(entry.slug)
         if entry.rendered is None:
             counts.unchanged += 1
             continue
+        meta = entry.source.metadata
         if article is None:
             article = Article(slug=meta["slug"])
             db.session.add(article)
@@ -151,7 +192,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.image = rendered.image
         touched.append(article)
 
-    slugs = {entry.source.metadata["slug"] for entry in entries}
+    slugs = {entry.slug for entry in entries}
     for slug, article in known.items():
         # Never deleted: readers' comments hang off the article, and the file may come back.
         if slug not in slugs and article.status is not ArticleStatus.WITHDRAWN:

@@ -13,11 +13,13 @@ import sys
 import tempfile
 import time
 from html.parser import HTMLParser
+from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
 import sqlalchemy as sa
+from requests.cookies import merge_cookies
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -50,10 +52,15 @@ def fresh_database(kind: str, folder: Path) -> tuple[str, callable]:
 
 
 class LiveBlog:
-    """The blog under gunicorn on a fresh database: ``with LiveBlog("sqlite", workers=4) as blog: ...``."""
+    """The blog under gunicorn on a fresh database: ``with LiveBlog("sqlite", workers=4) as blog: ...``.
 
-    def __init__(self, kind="sqlite", workers=4, env=None, publish=True):
+    With ``database_url`` it runs on that database instead (say, another LiveBlog's, to restart on the
+    same data after a crash) and leaves it in place when it stops.
+    """
+
+    def __init__(self, kind="sqlite", workers=4, env=None, publish=True, database_url=None):
         self.kind = kind
+        self.given_database_url = database_url
         self.workers = workers
         self.tmp = Path(tempfile.mkdtemp(prefix="blog-live-"))
         self.port = free_port()
@@ -64,7 +71,10 @@ class LiveBlog:
         self._drop = lambda: None
 
     def __enter__(self):
-        self.database_url, self._drop = fresh_database(self.kind, self.tmp)
+        if self.given_database_url:
+            self.database_url = self.given_database_url
+        else:
+            self.database_url, self._drop = fresh_database(self.kind, self.tmp)
         self.env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
@@ -83,8 +93,7 @@ class LiveBlog:
                 str(BIN / "gunicorn"),
                 "-c",
                 str(ROOT / "gunicorn.conf.py"),
-                "-w",
-                str(self.workers),
+                *(["-w", str(self.workers)] if self.workers else []),
                 "-b",
                 f"127.0.0.1:{self.port}",
             ],
@@ -118,6 +127,11 @@ class LiveBlog:
             self.log.close()
         self._drop()
 
+    def crash(self):
+        """Kill the whole server at once (master and workers), as a power cut or the OOM killer would."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(15)
+
     def flask(self, *args, input=None):
         return subprocess.run(
             [str(BIN / "flask"), "--app", "blog", *args],
@@ -148,6 +162,33 @@ class LiveBlog:
 
     def engine(self):
         return sa.create_engine(self.database_url)
+
+
+class _LoopbackIsSecure(DefaultCookiePolicy):
+    """Send ``Secure`` cookies to http://127.0.0.1, as browsers do (loopback is a secure context).
+
+    Outside debug the blog marks its cookies ``Secure`` (SPEC §6), the comment form's CSRF cookie too;
+    a plain cookie jar would drop it on the way back and every post would be a 400.
+    """
+
+    def return_ok_secure(self, cookie, request):
+        if urlsplit(request.get_full_url()).hostname in ("127.0.0.1", "localhost", "::1"):
+            return True
+        return super().return_ok_secure(cookie, request)
+
+
+class BrowserSession(requests.Session):
+    """A requests session that keeps and sends cookies as a browser on this machine would."""
+
+    def __init__(self):
+        super().__init__()
+        self.cookies.set_policy(_LoopbackIsSecure())
+
+    def prepare_request(self, request):
+        # requests merges the cookies into a fresh jar with the default policy; send ours instead.
+        prepared = super().prepare_request(request)
+        prepared.prepare_cookies(merge_cookies(self.cookies.copy(), request.cookies or {}))
+        return prepared
 
 
 class _FormInputs(HTMLParser):

@@ -18,7 +18,7 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from scripts.live import SEED_SLUG, LiveBlog, post_comment  # noqa: E402
+from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, post_comment  # noqa: E402
 
 
 def run(kind="sqlite", posts=1000, clients=16, workers=4, kill_worker=False) -> dict:
@@ -31,7 +31,12 @@ def run(kind="sqlite", posts=1000, clients=16, workers=4, kill_worker=False) -> 
         killed = []
 
         def killer():
-            time.sleep(1.5)
+            # Mid-run whatever the machine's speed: once a third of the posts have been answered.
+            while True:
+                with lock:
+                    if sum(codes.values()) >= posts // 3:
+                        break
+                time.sleep(0.01)
             pids = blog.worker_pids()
             if pids:
                 os.kill(pids[0], signal.SIGKILL)
@@ -40,7 +45,7 @@ def run(kind="sqlite", posts=1000, clients=16, workers=4, kill_worker=False) -> 
         def one(i):
             try:
                 r = post_comment(
-                    requests.Session(),
+                    BrowserSession(),
                     blog.url,
                     SEED_SLUG,
                     f"{tag} comment {i}: words of its own {i * 7919}.",
@@ -95,6 +100,9 @@ def run(kind="sqlite", posts=1000, clients=16, workers=4, kill_worker=False) -> 
 def ok(result: dict) -> bool:
     """Every answer a 303 or a 4xx, nothing lost or doubled, no "database is locked".
 
+    Every post is a new comment, so nearly all must be taken: a run that refuses them all (say, a client
+    that loses its CSRF cookie) proves nothing.
+
     A worker killed with SIGKILL drops the connections it was serving; those few clients see a
     connection error (their post is either stored and unacknowledged, or not stored), never a 5xx.
     """
@@ -106,6 +114,7 @@ def ok(result: dict) -> bool:
         and result["lost"] == 0
         and result["duplicated"] == 0
         and result["database_locked"] == 0
+        and result["accepted"] >= result["posts"] * 0.95
         and dropped <= (result["clients"] if result["killed_worker"] else 0)
     )
 

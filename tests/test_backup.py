@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
+from blog import create_app
 from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 
@@ -71,3 +73,40 @@ def test_restore_refuses_other_files(app, runner, tmp_path):
     result = runner.invoke(args=["restore", str(path)])
     assert result.exit_code != 0
     assert "not a blog backup" in result.output
+
+
+@pytest.mark.postgres
+def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
+    """Moving house: `flask backup` on SQLite, `flask db upgrade` and `flask restore` on PostgreSQL."""
+    if database_url is None:
+        pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
+    config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "CONTENT_DIR": str(tmp_path)}
+    path = tmp_path / "blog.backup"
+    lite = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite3'}"})
+    with lite.app_context():
+        db.create_all()
+        _fill()
+        before = _snapshot()
+        db.engine.dispose()
+    assert lite.test_cli_runner().invoke(args=["backup", str(path)]).exit_code == 0
+
+    pg = create_app({**config, "SQLALCHEMY_DATABASE_URI": database_url})
+    runner = pg.test_cli_runner()
+    try:
+        assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+        result = runner.invoke(args=["restore", str(path)])
+        assert result.exit_code == 0, result.output
+        with pg.app_context():
+            assert db.engine.dialect.name == "postgresql"
+            assert _snapshot() == before
+            article = db.session.scalar(sa.select(Article))
+            db.session.add(Comment(article=article, author_name="New", author_email="n@example.org",
+                                   raw_text="x", html="x"))
+            db.session.commit()  # the sequences were moved past the restored ids
+    finally:
+        with pg.app_context():
+            db.session.remove()
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.drop_all()
+            db.engine.dispose()

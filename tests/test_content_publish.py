@@ -1,6 +1,10 @@
 """``flask content publish``: all or nothing, idempotent, never deleting; and /media/ serving the images."""
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -248,3 +252,111 @@ def test_media_serves_images_with_cache_headers(app, client, seed_content):
                                   "/media/%2e%2e/how-this-blog-is-built.md", "/media/"])
 def test_media_serves_nothing_else(client, seed_content, path):
     assert client.get(path).status_code == 404
+
+
+# -- a publish that fails half-way leaves the published articles exactly as they were --
+
+
+def change_every_article(content_dir: Path) -> None:
+    for path in content_dir.glob("*.md"):
+        path.write_text(path.read_text() + "\nOne more line.\n")
+
+
+def test_an_unreadable_file_is_reported_and_publishes_nothing(app, seed_content, monkeypatch):
+    # Tests run as root, where chmod 000 does not stop reading: make the read fail as it would.
+    unreadable = seed_content / "writing-for-the-web.md"
+    read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self == unreadable:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        change_every_article(seed_content)
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+        with pytest.raises(PublishError) as caught:
+            publish(seed_content)
+        assert [str(e) for e in caught.value.errors] == [f"{unreadable}: cannot be read: Permission denied"]
+        assert snapshot() == before
+
+
+def test_an_unreadable_image_is_reported_and_publishes_nothing(app, seed_content, monkeypatch):
+    image = seed_content / "images" / "diplomatic-meeting.jpg"
+    read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self == image:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        change_every_article(seed_content)
+        monkeypatch.setattr(Path, "read_bytes", refuse)
+        with pytest.raises(PublishError) as caught:
+            publish(seed_content)
+        assert [e.path.name for e in caught.value.errors] == [f"{SEED}.md"]
+        assert "cannot be read: Permission denied" in caught.value.errors[0].message
+        assert snapshot() == before
+
+
+def test_a_folder_named_like_an_article_is_not_one(app, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        (seed_content / "notes.md").mkdir()
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, withdrawn 0"
+        assert snapshot() == before
+
+
+def test_an_image_that_is_not_an_image_publishes_nothing(app, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        change_every_article(seed_content)
+        (seed_content / "images" / "diplomatic-meeting.jpg").write_bytes(b"GIF89a, or so it says")
+        with pytest.raises(PublishError) as caught:
+            publish(seed_content)
+        assert [e.path.name for e in caught.value.errors] == [f"{SEED}.md"]
+        assert caught.value.errors[0].message.startswith("not an image (Pillow cannot read it)")
+        assert snapshot() == before
+
+
+# Run `flask content publish` with touch_article rigged to SIGKILL the process at its second call: the
+# first article's new version is written (in the open transaction), the rest are not.
+KILL_MID_WRITE = """
+import os, signal, sys
+import blog.publish
+calls = []
+def touch_then_die(article_id, _touch=blog.publish.touch_article):
+    calls.append(article_id)
+    if len(calls) == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    _touch(article_id)
+blog.publish.touch_article = touch_then_die
+from flask.cli import main
+sys.argv = ["flask", "--app", "blog", "content", "publish"]
+main()
+"""
+
+
+def test_a_publish_killed_mid_write_leaves_everything_as_it_was(app, app_config, seed_content):
+    with app.app_context():
+        publish(seed_content)
+        before = snapshot()
+        db.session.remove()  # hold no connection (nor lock) while the other process writes
+    change_every_article(seed_content)
+    env = {**os.environ, "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x",
+           "FLASK_CONTENT_DIR": str(seed_content)}
+    env.pop("FLASK_DEBUG", None)
+    done = subprocess.run([sys.executable, "-c", KILL_MID_WRITE], env=env, cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    with app.app_context():
+        assert snapshot() == before
+        # Nothing is left locked: the next run publishes every change.
+        assert str(publish(seed_content)) == "created 0, updated 3, unchanged 0, withdrawn 0"

@@ -161,7 +161,11 @@ def test_every_payload_is_cleaned_and_rendered_inert(app, client, article):
                 MultiDict({"comment": line, "author": f"P{n}", "email": f"p{n}@example.org"}),
                 meta={"csrf": False},
             )
-            assert form.validate(), (line, form.errors)
+            if not form.validate():
+                # Nothing left to show once cleaned (an <img onerror>, a <script>): refused as an empty comment.
+                assert form.errors == {"comment": ["Please type your comment text."]}, (line, form.errors)
+                assert not sanitize.has_visible_text(sanitize.clean_comment(form.comment.data)), line
+                continue
             text = sanitize.normalise_text(form.comment.data)
             html = sanitize.clean_comment(text)
             problems = problems_in_comment_html(html)
@@ -183,7 +187,7 @@ def test_every_payload_is_cleaned_and_rendered_inert(app, client, article):
     app.config["COMMENTS_PER_PAGE"] = len(lines)
     page = client.get(f"/{SLUG}/")
     assert page.status_code == 200
-    assert page.text.count('<li id="comment-') == len(lines)
+    assert page.text.count('<li id="comment-') == len(rows) > len(lines) * 3 // 4
     assert problems_in_page(page.text) == []
 
 
@@ -196,6 +200,11 @@ def poster(app, article):
         n = next(serial)
         client = app.test_client()
         response = post_comment(client, SLUG, text, author=f"Poster {n}", email=f"poster{n}@example.org")
+        if not sanitize.has_visible_text(sanitize.clean_comment(sanitize.normalise_text(text))):
+            # Nothing left to show once cleaned: refused as empty, the text kept in the form, inert there too.
+            assert response.status_code == 422, (text, response.status_code)
+            assert "Please type your comment text." in response.text
+            return None, response.text
         assert response.status_code == 303, (text, response.status_code)
         comment_id = int(re.search(r"#comment-(\d+)", response.headers["Location"]).group(1))
         db.session.expire_all()
@@ -210,8 +219,9 @@ def poster(app, article):
 def test_a_sample_of_payloads_through_http(poster):
     for line in payloads()[::97]:
         stored, page = poster(line)
-        assert stored.raw_text == line.strip()
-        assert problems_in_comment_html(stored.html) == [], line
+        if stored is not None:
+            assert stored.raw_text == line.strip()
+            assert problems_in_comment_html(stored.html) == [], line
         assert problems_in_page(page) == [], line
 
 
@@ -220,7 +230,7 @@ def test_bleach_regression_cases_through_http(poster):
     assert len(cases) == 20
     for text in cases:
         stored, page = poster(text)
-        assert problems_in_comment_html(stored.html) == [], text
+        assert stored is None or problems_in_comment_html(stored.html) == [], text
         assert problems_in_page(page) == [], text
 
 

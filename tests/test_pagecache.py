@@ -1,0 +1,196 @@
+"""The article page cache: one query per view whatever the comment count, never stale on any worker."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from blog import actions, create_app
+from blog.extensions import db
+from blog.models import Comment, CommentStatus, Moderator, utcnow
+from tests.comment_actions import form_fields
+from tests.factories import make_article
+
+
+@pytest.fixture
+def article(app):
+    with app.app_context():
+        return make_article(slug="on-embassies", title="On Embassies").id
+
+
+def add_comments(app, article_id, n, status=CommentStatus.APPROVED):
+    """Add ``n`` comments, every other one a reply, in one transaction, as moderation would leave them."""
+    with app.app_context():
+        start = utcnow() - timedelta(days=2)
+        previous = None
+        for i in range(n):
+            c = Comment(article_id=article_id, parent_id=previous.id if i % 2 and previous else None,
+                        author_name=f"Reader {i}", author_email=f"r{i}@example.org", raw_text=f"Words {i}",
+                        html=f"<p>Words {i}</p>", status=status, created_at=start + timedelta(seconds=i))
+            db.session.add(c)
+            if i % 2 == 0:
+                db.session.flush()
+            previous = c
+        db.session.commit()
+
+
+class StatementCounter:
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+
+def statements_for(app, client, path):
+    with app.app_context():
+        engine = db.engine
+    with StatementCounter(engine) as counter:
+        assert client.get(path).status_code == 200
+    return counter.statements
+
+
+@pytest.mark.parametrize("path", ["/on-embassies/?render=1", "/on-embassies/comment-page-1/?render=1"])
+def test_a_rendered_article_page_runs_the_same_queries_for_0_100_and_1000_comments(app, client, article, path):
+    counts = []
+    for added in (0, 100, 900):  # 0, then 100, then 1,000 comments in all
+        add_comments(app, article, added)
+        counts.append(len(statements_for(app, client, path)))
+    assert counts[0] == counts[1] == counts[2], counts
+    assert counts[0] <= 4
+
+
+class CountingConnection:
+    """A DB-API connection that notes every statement its cursors run."""
+
+    def __init__(self, conn, seen):
+        self.conn, self.seen = conn, seen
+
+    def cursor(self):
+        cursor, seen = self.conn.cursor(), self.seen
+
+        class Counting:
+            def execute(self, sql, params=()):
+                seen.append(sql)
+                return cursor.execute(sql, params)
+
+            def __getattr__(self, name):
+                return getattr(cursor, name)
+
+        return Counting()
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+def test_a_cached_view_asks_the_database_one_question(app, client, article, monkeypatch):
+    add_comments(app, article, 100)
+    client.get("/on-embassies/")  # renders and keeps the page
+    # The cache asks through the DB-API, below SQLAlchemy's events: count there, on a new connection.
+    cache, seen = app.wsgi_app, []
+    cache.local.conn = None
+    real_connect = cache._connect
+    monkeypatch.setattr(cache, "_connect", lambda dedicated: CountingConnection(real_connect(dedicated), seen))
+    response = client.get("/on-embassies/")
+    assert response.status_code == 200
+    assert "100 thoughts on" in response.text
+    assert len(seen) == 1 and seen[0].startswith("SELECT version, published_at FROM article WHERE slug = ")
+
+
+def test_the_cached_page_carries_a_token_that_posts(app, client, article):
+    client.get("/on-embassies/")
+    page = client.get("/on-embassies/")  # from the cache
+    assert "__COMMENT_FORM_TOKEN__" not in page.text
+    data = form_fields(page.text) | {"comment": "From a cached page.", "author": "Ada", "email": "ada@example.org"}
+    assert client.post("/on-embassies/comments", data=data).status_code == 303
+
+
+def test_every_reader_gets_their_own_token(app, article):
+    a, b = app.test_client(), app.test_client()
+    token_a = form_fields(a.get("/on-embassies/").text)["csrf_token"]
+    token_b = form_fields(b.get("/on-embassies/").text)["csrf_token"]
+    assert token_a != token_b
+    data = form_fields(a.get("/on-embassies/").text) | {"comment": "Mine.", "author": "A", "email": "a@example.org"}
+    # b's cookie does not match a's token
+    assert b.post("/on-embassies/comments", data=data).status_code == 400
+
+
+def test_conditional_get_answers_304_for_the_same_reader_and_version(app, client, article):
+    first = client.get("/on-embassies/")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "private, no-cache"
+    again = client.get("/on-embassies/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    add_comments(app, article, 1)
+    changed = client.get("/on-embassies/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_newly_approved_comment_shows_at_once_on_every_worker(app_config, app, article):
+    """Two app instances on one database stand for two workers (or two machines)."""
+    other = create_app(app_config)
+    worker_a, worker_b = app.test_client(), other.test_client()
+    add_comments(app, article, 1, status=CommentStatus.PENDING)
+    for worker in (worker_a, worker_b):
+        assert "Words 0" not in worker.get("/on-embassies/").text  # both have the page cached now
+    with app.app_context():
+        moderator = Moderator(username="mod", password_hash="x")
+        db.session.add(moderator)
+        db.session.commit()
+        moderator_id = moderator.id
+        comment_id = db.session.scalar(sa.select(Comment.id))
+        actions.apply([comment_id], "approve", moderator)
+    for worker in (worker_a, worker_b):
+        assert "Words 0" in worker.get("/on-embassies/").text
+    with app.app_context():
+        actions.apply([comment_id], "trash", db.session.get(Moderator, moderator_id))
+    for worker in (worker_a, worker_b):
+        assert "Words 0" not in worker.get("/on-embassies/").text
+    with other.app_context():
+        db.engine.dispose()
+
+
+def test_an_edit_to_an_approved_comment_shows_at_once(app, client, article):
+    add_comments(app, article, 1)
+    assert "Words 0" in client.get("/on-embassies/").text
+    with app.app_context():
+        comment = db.session.scalar(sa.select(Comment))
+        moderator = Moderator(username="mod", password_hash="x")
+        db.session.add(moderator)
+        db.session.commit()
+        actions.edit(comment, "Edited words", comment.author_name, comment.author_email, "", moderator)
+    page = client.get("/on-embassies/").text
+    assert "Edited words" in page and "Words 0" not in page
+
+
+def test_a_pending_comment_does_not_disturb_the_cache(app, client, article):
+    client.get("/on-embassies/")
+    with app.app_context():
+        before = db.session.scalar(sa.text("SELECT version FROM article"))
+    add_comments(app, article, 3, status=CommentStatus.PENDING)
+    with app.app_context():
+        assert db.session.scalar(sa.text("SELECT version FROM article")) == before
+
+
+def test_personal_views_bypass_the_cache(app, client, article):
+    add_comments(app, article, 1)
+    client.get("/on-embassies/")
+    with app.app_context():
+        comment_id = db.session.scalar(sa.select(Comment.id))
+    reply = client.get(f"/on-embassies/?replytocom={comment_id}")
+    assert "Leave a Reply to Reader 0" in reply.text
+
+
+def test_unknown_and_future_articles_are_not_served_from_the_cache(app, client):
+    with app.app_context():
+        make_article(slug="soon", published_at=utcnow() + timedelta(days=1))
+    assert client.get("/soon/").status_code == 404
+    assert client.get("/nothing-here/").status_code == 404
