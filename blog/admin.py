@@ -13,7 +13,7 @@ from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length
 from . import actions, sanitize
 from .auth import moderator_required, safe_next
 from .extensions import db
-from .forms import VisibleText, line_filter, text_filter
+from .forms import MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, VisibleText, line_filter, text_filter
 from .models import Comment, CommentStatus
 from .pages import PAGE_NUMBER
 
@@ -135,25 +135,25 @@ class EditForm(ActionForm):
         filters=[text_filter],
         validators=[
             DataRequired("Please type your comment text."),
-            Length(max=65525, message="Your comment is too long."),
+            Length(max=MAX_COMMENT, message="Your comment is too long."),
             VisibleText("Please type your comment text."),
         ],
     )
     author = StringField(
         "Name",
         filters=[line_filter],
-        validators=[DataRequired("Please enter your name."), Length(max=245, message="Your name is too long.")],
+        validators=[DataRequired("Please enter your name."), Length(max=MAX_AUTHOR, message="Your name is too long.")],
     )
     email = StringField(
         "Email",
         validators=[
             Optional(),
-            Length(max=100, message="Your email address is too long."),
+            Length(max=MAX_EMAIL, message="Your email address is too long."),
             Email("Please enter a valid email address."),
         ],
     )
     url = StringField(
-        "Website", validators=[Optional(), Length(max=200, message="Your website address is too long."), _http_url]
+        "Website", validators=[Optional(), Length(max=MAX_URL, message="Your website address is too long."), _http_url]
     )
 
 
@@ -163,7 +163,7 @@ class ReplyForm(ActionForm):
         filters=[text_filter],
         validators=[
             DataRequired("Please type your reply."),
-            Length(max=65525, message="Your reply is too long."),
+            Length(max=MAX_COMMENT, message="Your reply is too long."),
             VisibleText("Please type your reply."),
         ],
     )
