@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
 from . import avatars, csrf, moderation, sanitize, threads
-from .database import begin_write, commit_keeping_loaded
+from .database import begin_write
 from .extensions import db
 from .forms import CommentForm
 from .models import Article, Comment, CommentStatus, utcnow
@@ -61,27 +61,98 @@ def check_open(article: Article, now: datetime | None = None) -> None:
         raise Refused(403, CLOSED)
 
 
-def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: str) -> Comment:
-    """Clean, check, decide and store a validated comment, and commit it.
+# The post path is the one write a reader can repeat hundreds of times a second, so its statements
+# are built once, here (SQLAlchemy finds each compiled in its cache), and run on the connection with
+# Core rather than through the ORM's unit of work. Reads of a whole article or thread stay ORM.
+_articles, _comments = Article.__table__, Comment.__table__
+_ARTICLE = sa.select(
+    _articles.c.id,
+    _articles.c.slug,
+    _articles.c.title,
+    _articles.c.status,
+    _articles.c.published_at,
+    _articles.c.comments_open,
+).where(_articles.c.slug == sa.bindparam("slug"))
+# One poster at a time per article on PostgreSQL too, so two copies of a comment sent at once cannot
+# both pass the duplicate check (SQLite is already serialised by BEGIN IMMEDIATE).
+_ARTICLE_LOCKED = _ARTICLE.with_for_update()
+_PARENT = sa.select(_comments.c.id).where(
+    _comments.c.id == sa.bindparam("parent_id"),
+    _comments.c.article_id == sa.bindparam("article_id"),
+    _comments.c.status == CommentStatus.APPROVED,
+)
 
+
+def _duplicate_statement(top_level: bool) -> sa.Select:
+    # WordPress's rule: same article and parent, same name or email, same words, not in the trash.
+    # One EXISTS per column, so each can use its (article_id, column) index; an OR of the two in one
+    # WHERE would have the planner read every comment of the article.
+    c = _comments.c
+    same_parent = c.parent_id.is_(None) if top_level else c.parent_id == sa.bindparam("parent_id")
+
+    def same(column, name):
+        return sa.exists().where(
+            c.article_id == sa.bindparam("article_id"),
+            column == sa.bindparam(name),
+            same_parent,
+            c.status != CommentStatus.TRASH,
+            c.raw_text == sa.bindparam("text"),
+        )
+
+    return sa.select(sa.or_(same(c.author_email, "email"), same(c.author_name, "author")))
+
+
+_DUPLICATE = {True: _duplicate_statement(True), False: _duplicate_statement(False)}
+# Two index lookups (ix_comment_ip_created, ix_comment_email_created) rather than one OR.
+_LATEST_FROM = {
+    column.key: sa.select(sa.func.max(_comments.c.created_at)).where(column == sa.bindparam("value"))
+    for column in (_comments.c.author_ip, _comments.c.author_email)
+}
+_APPROVED_BEFORE = (
+    sa.select(_comments.c.id)
+    .where(_comments.c.author_email == sa.bindparam("email"), _comments.c.status == CommentStatus.APPROVED)
+    .limit(1)
+)
+_INSERT = sa.insert(_comments)
+
+
+def find_article(slug: str, *, lock: bool = False) -> Article | None:
+    """Return the published article with this slug as the post path needs it (no body), or None.
+
+    The article is not attached to the session; the pages that show it load it whole.
+    """
+    connection = db.session.connection()
+    statement = _ARTICLE_LOCKED if lock and connection.dialect.name != "sqlite" else _ARTICLE
+    row = connection.execute(statement, {"slug": slug}).one_or_none()
+    if row is None:
+        return None
+    article = Article(**row._mapping)
+    return article if article.is_public() else None
+
+
+def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> tuple[Article, Comment]:
+    """Clean, check, decide and store a validated comment, and commit it; return its article and it.
+
+    :raise NotFound: no such public article.
     :raise Refused: closed (403), a parent that is not allowed (403), duplicate (409), flood (429).
     """
-    begin_write()
-    # One poster at a time per article on PostgreSQL too, so two copies of a comment sent at once
-    # cannot both pass the duplicate check (SQLite is already serialised by BEGIN IMMEDIATE).
-    if db.session.get_bind().dialect.name != "sqlite":
-        db.session.execute(sa.select(Article.id).where(Article.id == article.id).with_for_update())
+    begin_write()  # every decision below is taken under the write lock, and the insert with them
+    article = find_article(slug, lock=True)
+    if article is None:
+        abort(404)
+    connection = db.session.connection()
     now = utcnow()
     config = current_app.config
     check_open(article, now)
-    parent_id = _allowed_parent(article, form.comment_parent.data)
+    parent_id = _allowed_parent(connection, article, form.comment_parent.data)
 
     text = sanitize.normalise_text(form.comment.data)
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
-    if _is_duplicate(article.id, parent_id, author, email, text):
+    key = {"article_id": article.id, "parent_id": parent_id, "email": email, "author": author, "text": text}
+    if connection.execute(_DUPLICATE[parent_id is None], key).scalar():
         raise Refused(409, DUPLICATE)
-    wait = _flood_wait(ip, email, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
+    wait = _flood_wait(connection, ip, email, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
     if wait:
         raise Refused(429, FLOOD, retry_after=wait)
 
@@ -94,10 +165,10 @@ def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: st
         user_agent=user_agent,
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and _has_approved_comment(email),
+        and connection.execute(_APPROVED_BEFORE, {"email": email}).first() is not None,
     )
     status, reasons = moderation.decide(candidate, config)
-    comment = Comment(
+    values = dict(
         article_id=article.id,
         parent_id=parent_id,
         author_name=author,
@@ -112,55 +183,34 @@ def post_comment(article: Article, form: CommentForm, *, ip: str, user_agent: st
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
-    db.session.add(comment)
-    db.session.flush()
+    comment_id = connection.execute(_INSERT, values).inserted_primary_key[0]
     if status is CommentStatus.APPROVED:
-        touch_article(article.id)
-    commit_keeping_loaded()  # the comment is as written: the redirect needs no second look
+        touch_article(article.id)  # the insert bypassed the ORM, whose flush hook would say so itself
+    db.session.commit()
+    comment = Comment(id=comment_id, **values)  # as stored: the redirect and the signal need no read
     comment_posted.send(current_app._get_current_object(), comment=comment)
-    return comment
+    return article, comment
 
 
-def _allowed_parent(article: Article, value: str | None) -> int | None:
+def _allowed_parent(connection, article: Article, value: str | None) -> int | None:
     value = (value or "").strip()
     if value in ("", "0"):
         return None
     if not _ID.fullmatch(value) or int(value) > _MAX_ID:
         raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
-    parent = db.session.scalar(
-        sa.select(Comment.id).where(
-            Comment.id == int(value),
-            Comment.article_id == article.id,
-            Comment.status == CommentStatus.APPROVED,
-        )
-    )
+    parent = connection.execute(_PARENT, {"parent_id": int(value), "article_id": article.id}).scalar()
     if parent is None:
         raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
     return parent
 
 
-def _is_duplicate(article_id: int, parent_id: int | None, author: str, email: str, text: str) -> bool:
-    # WordPress's rule: same article and parent, same name or email, same words, not in the trash.
-    same_parent = Comment.parent_id.is_(None) if parent_id is None else Comment.parent_id == parent_id
-
-    def same(column, value):
-        # One EXISTS per column, so each can use its (article_id, column) index; an OR of the two
-        # in one WHERE would have the planner read every comment of the article.
-        return sa.exists().where(Comment.article_id == article_id, column == value, same_parent,
-                                 Comment.status != CommentStatus.TRASH, Comment.raw_text == text)
-
-    return bool(db.session.scalar(sa.select(sa.or_(same(Comment.author_email, email),
-                                                   same(Comment.author_name, author)))))
-
-
-def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
+def _flood_wait(connection, ip: str, email: str, now: datetime, seconds: int) -> int:
     """Return how many seconds this IP or email must still wait, from the database so all workers agree."""
     if seconds <= 0:
         return 0
-    # Two index lookups (ix_comment_ip_created, ix_comment_email_created) rather than one OR.
     latest = [
-        db.session.scalar(sa.select(sa.func.max(Comment.created_at)).where(column == value))
-        for column, value in ((Comment.author_ip, ip), (Comment.author_email, email))
+        connection.execute(_LATEST_FROM[key], {"value": value}).scalar()
+        for key, value in (("author_ip", ip), ("author_email", email))
         if value
     ]
     latest = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in latest if t is not None]
@@ -168,17 +218,6 @@ def _flood_wait(ip: str, email: str, now: datetime, seconds: int) -> int:
         return 0
     remaining = seconds - (now - max(latest)).total_seconds()
     return max(1, math.ceil(remaining)) if remaining > 0 else 0
-
-
-def _has_approved_comment(email: str) -> bool:
-    return (
-        db.session.scalar(
-            sa.select(Comment.id)
-            .where(Comment.author_email == email, Comment.status == CommentStatus.APPROVED)
-            .limit(1)
-        )
-        is not None
-    )
 
 
 # --- the pending link: the author sees their own held comment, and only they do ----------------------
@@ -276,10 +315,9 @@ def post(slug):
 def _post(slug: str, form: CommentForm):
     from .pages import get_public_article, render_article
 
-    article = get_public_article(slug)
-
     def answer(status: int, message: str = "", retry_after: int | None = None):
         db.session.rollback()
+        article = get_public_article(slug)  # whole, now: the page is shown again around the form
         html, status = render_article(article, form=form, status=status, message=message)
         response = make_response(html, status)
         if retry_after:
@@ -287,17 +325,18 @@ def _post(slug: str, form: CommentForm):
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    try:
-        check_open(article)
-    except Refused as refusal:
-        return answer(refusal.status, refusal.message)
+    # The form is checked before the database is asked anything; a refusal then looks the article up
+    # (404 first, then 403 for a closed one, as if the order were the other way round).
     if not form.validate():
-        if form.token_failed:
-            return answer(400, TOKEN_EXPIRED)
-        return answer(422)
+        article = get_public_article(slug)
+        try:
+            check_open(article)
+        except Refused as refusal:
+            return answer(refusal.status, refusal.message)
+        return answer(400, TOKEN_EXPIRED) if form.token_failed else answer(422)
     try:
-        comment = post_comment(
-            article, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
+        article, comment = post_comment(
+            slug, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
         )
     except Refused as refusal:
         if refusal.reset_parent:
@@ -326,15 +365,74 @@ def unavailable(slug: str, form: CommentForm):
 
 
 def _location_after_post(article: Article, comment: Comment) -> str:
-    if comment.status is not CommentStatus.APPROVED:
-        return pending_location(article, comment)
-    # An approved comment is shown in its thread, which may be on a later comment page.
-    approved = _approved_comments(article.id)
-    per_page = int(current_app.config["COMMENTS_PER_PAGE"])
-    page = threads.page_of(threads.build(approved, current_app.config["THREAD_DEPTH"]), comment.id, per_page)
-    if page and page > 1:
-        return f"{_page_url(article, page)}#comment-{comment.id}"
+    if comment.status is CommentStatus.APPROVED:
+        # An approved comment is shown in its thread, which may be on a later comment page.
+        page = thread_page(article.id, comment)
+        if page and page > 1:
+            return f"{_page_url(article, page)}#comment-{comment.id}"
     return pending_location(article, comment)
+
+
+def _thread_statements():
+    c, approved = _comments.c, CommentStatus.APPROVED
+    # The comment and its ancestors among the approved comments of its article, up to its thread's
+    # first comment: the one whose parent is not among them (threads.build shows such a reply as a
+    # thread of its own). UNION, not UNION ALL, so that a cycle in bad data ends.
+    ancestor = _comments.alias("ancestor")
+    up = (
+        sa.select(c.id, c.parent_id, c.created_at)
+        .where(c.id == sa.bindparam("id"), c.article_id == sa.bindparam("article_id"), c.status == approved)
+        .cte("up", recursive=True)
+    )
+    up = up.union(
+        sa.select(ancestor.c.id, ancestor.c.parent_id, ancestor.c.created_at)
+        .join(up, ancestor.c.id == up.c.parent_id)
+        .where(ancestor.c.article_id == sa.bindparam("article_id"), ancestor.c.status == approved)
+    )
+    root = sa.select(up.c.id, up.c.created_at).where(
+        sa.or_(up.c.parent_id.is_(None), up.c.parent_id == up.c.id, up.c.parent_id.not_in(sa.select(up.c.id)))
+    )
+    # How many threads start at or before that one: threads are ordered as _approved_comments reads them.
+    parent = _comments.alias("parent")
+    starts_thread = sa.or_(
+        c.parent_id.is_(None),
+        c.parent_id == c.id,
+        ~sa.exists().where(
+            parent.c.id == c.parent_id, parent.c.article_id == c.article_id, parent.c.status == approved
+        ),
+    )
+    position = sa.select(sa.func.count()).where(
+        c.article_id == sa.bindparam("article_id"),
+        c.status == approved,
+        sa.or_(
+            c.created_at < sa.bindparam("created_at"),
+            sa.and_(c.created_at == sa.bindparam("created_at"), c.id <= sa.bindparam("id")),
+        ),
+        starts_thread,
+    )
+    return root, position
+
+
+_THREAD_ROOT, _THREAD_POSITION = _thread_statements()
+
+
+def thread_page(article_id: int, comment: Comment) -> int | None:
+    """Return the comment page that shows this approved comment, as section_context pages them.
+
+    Two queries answered from the indexes, without reading the comments into Python as
+    threads.page_of must.
+    """
+    connection = db.session.connection()
+    root = connection.execute(_THREAD_ROOT, {"id": comment.id, "article_id": article_id}).first()
+    if root is None:  # not approved (any more), or in a cycle of replies that no page shows
+        return None
+    root_id, root_created = root
+    position = connection.execute(
+        _THREAD_POSITION, {"article_id": article_id, "created_at": root_created, "id": root_id}
+    ).scalar()
+    if not position:
+        return None
+    return (position - 1) // max(1, int(current_app.config["COMMENTS_PER_PAGE"])) + 1
 
 
 @bp.get("/avatar/<token>.svg")

@@ -222,6 +222,34 @@ def test_approved_post_on_a_later_page_redirects_there(client, app, article):
     assert re.fullmatch(rf"/{SLUG}/comment-page-2/#comment-\d+", response.headers["Location"])
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, seed):
+    """thread_page (two queries) agrees with threads.page_of (every comment read) on any forest:
+    replies at and past the depth limit, replies whose parent is held or trashed, equal times."""
+    import random
+
+    from blog.extensions import db
+
+    rng = random.Random(seed)
+    app.config["COMMENTS_PER_PAGE"] = rng.choice([1, 2, 3])
+    app.config["THREAD_DEPTH"] = rng.choice([1, 2, 5])
+    same_minute = datetime(2025, 1, 1, tzinfo=UTC)
+    made = []
+    for i in range(30):
+        parent = rng.choice(made) if made and rng.random() < 0.6 else None
+        status = rng.choices(
+            [CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.TRASH], [8, 1, 1]
+        )[0]
+        created = same_minute if rng.random() < 0.2 else None
+        made.append(make_comment(article, f"C{i}", parent=parent, status=status, created_at=created))
+    forest = threads.build(comments._approved_comments(article.id), app.config["THREAD_DEPTH"])
+    per_page = app.config["COMMENTS_PER_PAGE"]
+    for comment in made:
+        expected = threads.page_of(forest, comment.id, per_page)
+        assert comments.thread_page(article.id, comment) == expected, comment.raw_text
+    db.session.rollback()
+
+
 # --- Reply without JavaScript --------------------------------------------------------------------------
 
 

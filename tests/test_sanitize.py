@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from blog import sanitize
 from blog.sanitize import clean_comment, count_links, plain_text
 
 
@@ -135,3 +136,18 @@ def test_random_markup_never_survives_as_live_html(text):
     from tests.test_xss_corpus import problems_in_comment_html
 
     assert problems_in_comment_html(clean_comment(text)) == []
+
+
+_PIECES = st.sampled_from(
+    ["<b>", "</b>", "<script>", "</script>", "<!-- x -->", "<blockquote>", "</blockquote>", "&", "&amp;",
+     ">", "\n", "\n\n", "\r\n", " ", "\u00a0", "\u200b", "example.com", "https://x.org/a?b=1&c=2",
+     "mail@example.org", "word", "\ufffe", "\x00"]
+)
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.text(max_size=200), st.lists(st.one_of(_PIECES, st.text(max_size=5))).map("".join)))
+def test_the_second_pass_is_skipped_only_where_it_would_change_nothing(text):
+    cleaned = sanitize._comment_cleaner.clean(sanitize.normalise_text(text))
+    both_passes = sanitize._paragraph_cleaner.clean(sanitize.autop(cleaned)).replace("<p></p>", "")
+    assert clean_comment(text) == both_passes
