@@ -70,6 +70,7 @@ def admin_pages(site) -> dict[str, str]:
 
 
 def axe(page) -> list[str]:
+    require(AXE.exists(), "axe-core is not installed (npm ci)")
     if not page.evaluate("typeof axe !== 'undefined'"):
         page.evaluate(AXE.read_text())
     result = page.evaluate(
