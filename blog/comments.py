@@ -13,12 +13,11 @@ from flask.signals import Namespace
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
-from . import avatars, csrf, moderation, sanitize, threads
-from .database import begin_write
+from . import avatars, csrf, moderation, sanitize, threads, versioning
+from .database import end_transaction
 from .extensions import db
 from .forms import CommentForm
 from .models import Article, Comment, CommentStatus, utcnow
-from .versioning import touch_article
 
 bp = Blueprint("comments", __name__)
 
@@ -83,11 +82,13 @@ _PARENT = sa.select(_comments.c.id).where(
 )
 
 
-def _duplicate_statement(top_level: bool) -> sa.Select:
-    # WordPress's rule: same article and parent, same name or email, same words, not in the trash.
-    # One EXISTS per column, so each can use its (article_id, column) index; an OR of the two in one
-    # WHERE would have the planner read every comment of the article.
+def _rules_statement(top_level: bool) -> sa.Select:
+    """One query for the duplicate and flood rules: whether this comment was already made, and when
+    this address and this email last commented."""
     c = _comments.c
+    # WordPress's duplicate rule: same article and parent, same name or email, same words, not in the
+    # trash. One EXISTS per column, so each can use its (article_id, column) index; an OR of the two in
+    # one WHERE would have the planner read every comment of the article.
     same_parent = c.parent_id.is_(None) if top_level else c.parent_id == sa.bindparam("parent_id")
 
     def same(column, name):
@@ -99,15 +100,18 @@ def _duplicate_statement(top_level: bool) -> sa.Select:
             c.raw_text == sa.bindparam("text"),
         )
 
-    return sa.select(sa.or_(same(c.author_email, "email"), same(c.author_name, "author")))
+    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_created), not one OR.
+    def latest(column, name):
+        return sa.select(sa.func.max(c.created_at)).where(column == sa.bindparam(name)).scalar_subquery()
+
+    return sa.select(
+        sa.or_(same(c.author_email, "email"), same(c.author_name, "author")).label("duplicate"),
+        latest(c.author_ip, "ip").label("latest_from_ip"),
+        latest(c.author_email, "email").label("latest_from_email"),
+    )
 
 
-_DUPLICATE = {True: _duplicate_statement(True), False: _duplicate_statement(False)}
-# Two index lookups (ix_comment_ip_created, ix_comment_email_created) rather than one OR.
-_LATEST_FROM = {
-    column.key: sa.select(sa.func.max(_comments.c.created_at)).where(column == sa.bindparam("value"))
-    for column in (_comments.c.author_ip, _comments.c.author_email)
-}
+_RULES = {True: _rules_statement(True), False: _rules_statement(False)}
 _APPROVED_BEFORE = (
     sa.select(_comments.c.id)
     .where(_comments.c.author_email == sa.bindparam("email"), _comments.c.status == CommentStatus.APPROVED)
@@ -116,12 +120,11 @@ _APPROVED_BEFORE = (
 _INSERT = sa.insert(_comments)
 
 
-def find_article(slug: str, *, lock: bool = False) -> Article | None:
+def find_article(connection, slug: str, *, lock: bool = False) -> Article | None:
     """Return the published article with this slug as the post path needs it (no body), or None.
 
     The article is not attached to the session; the pages that show it load it whole.
     """
-    connection = db.session.connection()
     statement = _ARTICLE_LOCKED if lock and connection.dialect.name != "sqlite" else _ARTICLE
     row = connection.execute(statement, {"slug": slug}).one_or_none()
     if row is None:
@@ -130,17 +133,39 @@ def find_article(slug: str, *, lock: bool = False) -> Article | None:
     return article if article.is_public() else None
 
 
-def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> tuple[Article, Comment]:
-    """Clean, check, decide and store a validated comment, and commit it; return its article and it.
+@dataclass
+class Posted:
+    article: Article
+    comment: Comment  # as stored, not attached to the session
+    page: int | None  # the comment page that shows it, once approved
+
+
+def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> Posted:
+    """Clean, check, decide and store a validated comment, and commit it.
+
+    It runs on a connection of its own rather than the request's Session: one write transaction
+    (``BEGIN IMMEDIATE`` on SQLite) in which every decision is taken and the comment inserted.
 
     :raise NotFound: no such public article.
     :raise Refused: closed (403), a parent that is not allowed (403), duplicate (409), flood (429).
     """
-    begin_write()  # every decision below is taken under the write lock, and the insert with them
-    article = find_article(slug, lock=True)
+    end_transaction()  # so that what the request reads afterwards (the moderators' notice) sees the comment
+    with db.engine.connect() as connection, connection.execution_options(write=True).begin():
+        article, values = _decide(connection, slug, form, ip, user_agent)
+        comment = Comment(id=connection.execute(_INSERT, values).inserted_primary_key[0], **values)
+        page = None
+        if comment.status is CommentStatus.APPROVED:
+            versioning.bump(connection, [article.id])
+            page = thread_page(connection, article.id, comment)  # it sees its own insert
+    comment_posted.send(current_app._get_current_object(), comment=comment)
+    return Posted(article, comment, page)
+
+
+def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) -> tuple[Article, dict]:
+    """Check the comment against the article and the rules; return the article and the row to insert."""
+    article = find_article(connection, slug, lock=True)
     if article is None:
         abort(404)
-    connection = db.session.connection()
     now = utcnow()
     config = current_app.config
     check_open(article, now)
@@ -149,10 +174,14 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> t
     text = sanitize.normalise_text(form.comment.data)
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
-    key = {"article_id": article.id, "parent_id": parent_id, "email": email, "author": author, "text": text}
-    if connection.execute(_DUPLICATE[parent_id is None], key).scalar():
+    facts = connection.execute(
+        _RULES[parent_id is None],
+        {"article_id": article.id, "parent_id": parent_id, "email": email, "author": author, "text": text, "ip": ip},
+    ).one()
+    if facts.duplicate:
         raise Refused(409, DUPLICATE)
-    wait = _flood_wait(connection, ip, email, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
+    latest = [facts.latest_from_ip if ip else None, facts.latest_from_email if email else None]
+    wait = _flood_wait(latest, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
     if wait:
         raise Refused(429, FLOOD, retry_after=wait)
 
@@ -168,7 +197,7 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> t
         and connection.execute(_APPROVED_BEFORE, {"email": email}).first() is not None,
     )
     status, reasons = moderation.decide(candidate, config)
-    values = dict(
+    return article, dict(
         article_id=article.id,
         parent_id=parent_id,
         author_name=author,
@@ -183,13 +212,6 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> t
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
-    comment_id = connection.execute(_INSERT, values).inserted_primary_key[0]
-    if status is CommentStatus.APPROVED:
-        touch_article(article.id)  # the insert bypassed the ORM, whose flush hook would say so itself
-    db.session.commit()
-    comment = Comment(id=comment_id, **values)  # as stored: the redirect and the signal need no read
-    comment_posted.send(current_app._get_current_object(), comment=comment)
-    return article, comment
 
 
 def _allowed_parent(connection, article: Article, value: str | None) -> int | None:
@@ -204,15 +226,11 @@ def _allowed_parent(connection, article: Article, value: str | None) -> int | No
     return parent
 
 
-def _flood_wait(connection, ip: str, email: str, now: datetime, seconds: int) -> int:
-    """Return how many seconds this IP or email must still wait, from the database so all workers agree."""
+def _flood_wait(latest: list[datetime | None], now: datetime, seconds: int) -> int:
+    """Return how many seconds must still pass since the latest of these comments (from this address or
+    this email), from the database so that all workers agree."""
     if seconds <= 0:
         return 0
-    latest = [
-        connection.execute(_LATEST_FROM[key], {"value": value}).scalar()
-        for key, value in (("author_ip", ip), ("author_email", email))
-        if value
-    ]
     latest = [t if t.tzinfo else t.replace(tzinfo=UTC) for t in latest if t is not None]
     if not latest:
         return 0
@@ -335,14 +353,14 @@ def _post(slug: str, form: CommentForm):
             return answer(refusal.status, refusal.message)
         return answer(400, TOKEN_EXPIRED) if form.token_failed else answer(422)
     try:
-        article, comment = post_comment(
+        posted = post_comment(
             slug, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
         )
     except Refused as refusal:
         if refusal.reset_parent:
             form.comment_parent.data = "0"
         return answer(refusal.status, refusal.message, refusal.retry_after)
-    return remember_author(redirect(_location_after_post(article, comment), 303), form)
+    return remember_author(redirect(_location_after_post(posted), 303), form)
 
 
 def unavailable(slug: str, form: CommentForm):
@@ -364,13 +382,11 @@ def unavailable(slug: str, form: CommentForm):
     return response
 
 
-def _location_after_post(article: Article, comment: Comment) -> str:
-    if comment.status is CommentStatus.APPROVED:
+def _location_after_post(posted: Posted) -> str:
+    if posted.page and posted.page > 1:
         # An approved comment is shown in its thread, which may be on a later comment page.
-        page = thread_page(article.id, comment)
-        if page and page > 1:
-            return f"{_page_url(article, page)}#comment-{comment.id}"
-    return pending_location(article, comment)
+        return f"{_page_url(posted.article, posted.page)}#comment-{posted.comment.id}"
+    return pending_location(posted.article, posted.comment)
 
 
 def _thread_statements():
@@ -416,13 +432,12 @@ def _thread_statements():
 _THREAD_ROOT, _THREAD_POSITION = _thread_statements()
 
 
-def thread_page(article_id: int, comment: Comment) -> int | None:
+def thread_page(connection, article_id: int, comment: Comment) -> int | None:
     """Return the comment page that shows this approved comment, as section_context pages them.
 
     Two queries answered from the indexes, without reading the comments into Python as
     threads.page_of must.
     """
-    connection = db.session.connection()
     root = connection.execute(_THREAD_ROOT, {"id": comment.id, "article_id": article_id}).first()
     if root is None:  # not approved (any more), or in a cycle of replies that no page shows
         return None

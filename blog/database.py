@@ -41,10 +41,19 @@ def begin_write():
     ended first; what it loaded stays loaded (an article's title need not be fetched again), while the
     decisions that follow query afresh under the write lock.
     """
+    end_transaction()
+    db.session.connection(execution_options={"write": True})
+
+
+def end_transaction():
+    """End the Session's transaction, if one is open, keeping what it loaded.
+
+    After a write made on a connection of its own, a Session whose transaction began before it
+    would go on reading the database as it was (SQLite's WAL snapshot, PostgreSQL's repeatable read).
+    """
     session = db.session()  # the request's Session itself; the scoped proxy lacks in_transaction
     if session.in_transaction():
         commit_keeping_loaded()
-    session.connection(execution_options={"write": True})
 
 
 def commit_keeping_loaded():

@@ -32,6 +32,15 @@ def _touch_statement():
 # Built once: every approved comment runs it, and building it cost as much as running it.
 _TOUCH = _touch_statement()
 
+def bump(executor, article_ids) -> None:
+    """Move these articles' versions now, in the transaction of ``executor`` (a Session or a Connection).
+
+    For writes made on a Connection outside the Session (the comment post path); the Session's own
+    changes are bumped at commit by the hooks below.
+    """
+    executor.execute(_TOUCH, {"ids": sorted(article_ids)})
+
+
 _TOUCHED = "blog.touched_articles"
 _PENDING = "blog.touch_after_insert"
 
@@ -82,7 +91,7 @@ def _bump_versions(session):
     touched = session.info.pop(_TOUCHED, None)
     if touched:
         # One bump per article per transaction, inside that transaction.
-        session.execute(_TOUCH, {"ids": sorted(touched)})
+        bump(session, touched)
 
 
 @event.listens_for(Session, "after_rollback")

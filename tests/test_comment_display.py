@@ -246,7 +246,7 @@ def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, 
     per_page = app.config["COMMENTS_PER_PAGE"]
     for comment in made:
         expected = threads.page_of(forest, comment.id, per_page)
-        assert comments.thread_page(article.id, comment) == expected, comment.raw_text
+        assert comments.thread_page(db.session.connection(), article.id, comment) == expected, comment.raw_text
     db.session.rollback()
 
 

@@ -88,12 +88,13 @@ def test_database_unreachable_health_and_pages_answer_503(dead_app):
 def test_a_commit_that_fails_stores_nothing_and_keeps_the_form(app, client, monkeypatch):
     with app.app_context():
         make_article()
+        dialect = db.engine.dialect
 
-    def broken_commit(session):
-        raise sa.exc.OperationalError("COMMIT", {}, Exception("disk I/O error"))
+    def broken_commit(self, dbapi_connection):
+        raise dialect.loaded_dbapi.OperationalError("disk I/O error")
 
-    # On the Session class: the service commits through the request's Session, not the scoped proxy.
-    monkeypatch.setattr(sa.orm.Session, "commit", broken_commit)
+    # In the dialect, so the driver itself fails, whichever connection or Session commits.
+    monkeypatch.setattr(type(dialect), "do_commit", broken_commit)
     response = post_form(client, comment="Still here after the failure?")
     monkeypatch.undo()
 
