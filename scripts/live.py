@@ -6,6 +6,7 @@ Shared by `make stress`, `make bench` and the tests that attack a running server
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +25,21 @@ from requests.cookies import merge_cookies
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SEED_SLUG = "diplomatic-meeting-between-north-korea-and-pakistan"
+# Debian's Chromium, headless in a container: the browser tests and `make screenshots` launch it so.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """Return Debian's Chromium (or $CHROMIUM); Playwright's own download cannot work on these machines."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def free_port() -> int:

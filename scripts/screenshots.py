@@ -17,9 +17,7 @@ at MAX_HEIGHT and the PNGs get a dithered palette (Pillow), so each stays under 
 
 import argparse
 import io
-import os
 import secrets
-import shutil
 import sys
 from pathlib import Path
 
@@ -27,17 +25,8 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live import SEED_SLUG, LiveBlog, comment_form, post_comment  # noqa: E402
+from live import CHROMIUM_ARGS, SEED_SLUG, LiveBlog, chromium_path, comment_form, post_comment  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # (file name, path, viewport width, colour scheme, signed in)
 SHOTS = [
     ("article-1280-light.png", "/{slug}/", 1280, "light", False),
@@ -88,8 +77,8 @@ HELD = ("quinn", "Quinn Harper", "quinn@example.org", "",
         "First time here. Is there a newsletter, or only the feed?", None)
 
 
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+def chromium() -> str:
+    path = chromium_path()
     if not path:
         sys.exit("Chromium is not installed (apt-get install chromium)")
     return path
@@ -160,7 +149,7 @@ def take(base_url: str, out: Path, slug: str, moderator: tuple[str, str] | None)
     written = []
     base_url = base_url.rstrip("/")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_ARGS)
         state = sign_in(browser, base_url, *moderator) if moderator else None
         for name, path, width, scheme, signed_in in SHOTS:
             if signed_in and state is None:

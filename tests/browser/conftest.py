@@ -3,8 +3,6 @@
 Playwright's own browser download cannot work on these machines, so it drives /usr/bin/chromium.
 """
 
-import os
-import shutil
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -12,21 +10,8 @@ from contextlib import contextmanager
 import pytest
 from werkzeug.serving import make_server
 
+from scripts.live import CHROMIUM_ARGS, chromium_path
 from tests.conftest import require
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from blog.extensions import db
 from blog.models import Article, Comment, CommentStatus, utcnow
 from blog.sanitize import clean_comment, has_visible_text, normalise_text
 from blog.versioning import touch_article
-from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+from scripts.live import CHROMIUM_ARGS, chromium_path
 from tests.comment_actions import form_fields, make_article
 from tests.conftest import corpus, require
 from tests.test_xss_corpus import problems_in_page
