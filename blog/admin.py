@@ -1,6 +1,5 @@
 """The moderation queue: read held comments, see why they were held, act on them one by one or in bulk."""
 
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -8,12 +7,25 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Field, HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from . import actions, sanitize
 from .auth import moderator_required, safe_next
 from .extensions import db
-from .forms import MAX_AUTHOR, MAX_COMMENT, MAX_EMAIL, MAX_URL, VisibleText, line_filter, text_filter
+from .forms import (
+    MAX_AUTHOR,
+    MAX_COMMENT,
+    MAX_EMAIL,
+    MAX_URL,
+    AuthorFields,
+    EmailAddress,
+    VisibleText,
+    WebAddress,
+    email_filter,
+    line_filter,
+    strip_filter,
+    text_filter,
+)
 from .models import Comment, CommentStatus
 from .pages import PAGE_NUMBER
 
@@ -118,17 +130,7 @@ class BulkForm(ActionForm):
             raise ValidationError("Select at least one comment.")
 
 
-def _http_url(form, field):
-    parts = urlsplit(field.data or "")
-    bad = field.data and (
-        parts.scheme.lower() not in ("http", "https") or not parts.hostname or not field.data.isprintable()
-        or any(ch.isspace() for ch in field.data)
-    )
-    if bad:
-        raise ValidationError("Please enter a valid website address (http or https).")
-
-
-class EditForm(ActionForm):
+class EditForm(AuthorFields, ActionForm):
     # Filtered as the public form is, so an edit cannot store what a reader could not post (NUL, only spaces).
     comment = TextAreaField(
         "Comment",
@@ -144,16 +146,24 @@ class EditForm(ActionForm):
         filters=[line_filter],
         validators=[DataRequired("Please enter your name."), Length(max=MAX_AUTHOR, message="Your name is too long.")],
     )
+    # The public form's own checks, so an address is stored the same way whoever typed it.
     email = StringField(
         "Email",
+        filters=[email_filter],
         validators=[
             Optional(),
             Length(max=MAX_EMAIL, message="Your email address is too long."),
-            Email("Please enter a valid email address."),
+            EmailAddress("Please enter a valid email address."),
         ],
     )
     url = StringField(
-        "Website", validators=[Optional(), Length(max=MAX_URL, message="Your website address is too long."), _http_url]
+        "Website",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=MAX_URL, message="Your website address is too long."),
+            WebAddress("Please enter a valid website address (http or https)."),
+        ],
     )
 
 
@@ -281,8 +291,8 @@ def edit(comment_id):
             comment,
             form.comment.data,
             form.author.data.strip(),
-            (form.email.data or "").strip(),
-            (form.url.data or "").strip(),
+            form.normalized_email,
+            form.normalized_url,
             current_user._get_current_object(),
         )
         flash("Comment updated.", "success")

@@ -20,7 +20,7 @@ MAX_URL = 200
 CONSENT_LABEL = "Save my name, email, and website in this browser for the next time I comment."
 
 
-def _strip(value):
+def strip_filter(value):
     return value.strip() if isinstance(value, str) else value
 
 
@@ -34,7 +34,7 @@ def line_filter(value):
     return sanitize.one_line(value) if isinstance(value, str) else value
 
 
-def _as_browser_sends_email(value):
+def email_filter(value):
     # What a browser's <input type=email> submits: newlines removed, then surrounding whitespace.
     if not isinstance(value, str):
         return value
@@ -140,7 +140,19 @@ class WebAddress:
         field.normalized = url
 
 
-class CommentForm(Form):
+class AuthorFields:
+    """The commenter's email and website as stored: what EmailAddress and WebAddress made of them."""
+
+    @property
+    def normalized_email(self) -> str:
+        return getattr(self.email, "normalized", self.email.data or "")
+
+    @property
+    def normalized_url(self) -> str:
+        return getattr(self.url, "normalized", "") if self.url.data else ""
+
+
+class CommentForm(AuthorFields, Form):
     """Leave a Reply, as WordPress's comment_form() has it, plus a honeypot and a CSRF token."""
 
     class Meta:
@@ -164,7 +176,7 @@ class CommentForm(Form):
     )
     email = StringField(
         "Email",
-        filters=[_as_browser_sends_email],
+        filters=[email_filter],
         validators=[
             Required("Please enter your email address."),
             MaxLength(MAX_EMAIL, "Your email address is too long."),
@@ -173,7 +185,7 @@ class CommentForm(Form):
     )
     url = StringField(
         "Website",
-        filters=[_strip],
+        filters=[strip_filter],
         validators=[
             MaxLength(MAX_URL, "Your website address is too long."),
             WebAddress("Please enter a valid website address (http or https)."),
@@ -183,7 +195,7 @@ class CommentForm(Form):
     # Checked by the service, which answers 403 (not 422) for a parent that is not allowed.
     comment_parent = HiddenField(default="0")
     # The honeypot: hidden from people (comments.css, aria-hidden, tabindex=-1); bots fill it in.
-    phone = StringField("Phone", filters=[_strip])
+    phone = StringField("Phone", filters=[strip_filter])
 
     FIELD_ORDER = ("comment", "author", "email", "url")
 
@@ -195,11 +207,3 @@ class CommentForm(Form):
     @property
     def token_failed(self) -> bool:
         return bool(self.csrf_token.errors)
-
-    @property
-    def normalized_email(self) -> str:
-        return getattr(self.email, "normalized", self.email.data or "")
-
-    @property
-    def normalized_url(self) -> str:
-        return getattr(self.url, "normalized", "") if self.url.data else ""

@@ -337,6 +337,18 @@ def test_edit_shows_the_raw_text_and_saves_it_cleaned(app, mod_client, comment):
     assert "Comment updated." in queue(mod_client).text
 
 
+def test_edit_stores_email_and_website_as_the_public_form_does(app, mod_client, comment):
+    """The same checks as Leave a Reply: a domain is lower-cased, a bare host gets http://."""
+    cid = comment("Keep the words", name="Ada", email="ada@example.org")
+    page = mod_client.get(f"/admin/comments/{cid}/edit")
+    data = {"comment": "Keep the words", "author": "Ada", "email": " Ada@Example.ORG ", "url": " example.com/ada "}
+    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": csrf(page.text), **data})
+    assert response.status_code == 303
+    with app.app_context():
+        edited = db.session.get(Comment, cid)
+        assert (edited.author_email, edited.author_url) == ("Ada@example.org", "http://example.com/ada")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
