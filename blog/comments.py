@@ -135,6 +135,8 @@ def find_article(connection, slug: str, *, lock: bool = False) -> Article | None
 
 @dataclass
 class Posted:
+    """What post_comment stored, and where the comment is shown."""
+
     article: Article
     comment: Comment  # as stored, not attached to the session
     page: int | None  # the comment page that shows it, once approved

@@ -4,7 +4,8 @@ Every article carries a ``version``; cached pages are keyed by it (blog/pagecach
 same transaction as the change itself, so a worker on any machine sees the new version exactly when it
 can see the change. A comment added, changed or deleted through the ORM bumps it by itself (the flush
 hook below), so a forgotten call cannot leave a stale page; publishing and bulk UPDATEs that bypass
-the ORM call ``touch_article``.
+the ORM call ``touch_article``, and a write on a connection of its own (the comment post path) calls
+``bump`` in its transaction.
 """
 
 import sqlalchemy as sa
