@@ -51,6 +51,8 @@ def end_transaction():
     After a write made on a connection of its own, a Session whose transaction began before it
     would go on reading the database as it was (SQLite's WAL snapshot, PostgreSQL's repeatable read).
     """
+    if not db.session.registry.has():
+        return  # the request has no Session yet (a comment post): none to make just to ask
     session = db.session()  # the request's Session itself; the scoped proxy lacks in_transaction
     if session.in_transaction():
         commit_keeping_loaded()
