@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import random
 import re
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -9,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from blog import avatars, comments, threads
+from blog.extensions import db
 from blog.models import CommentStatus
 from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
 
@@ -226,10 +228,6 @@ def test_approved_post_on_a_later_page_redirects_there(client, app, article):
 def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, seed):
     """thread_page (two queries) agrees with threads.page_of (every comment read) on any forest:
     replies at and past the depth limit, replies whose parent is held or trashed, equal times."""
-    import random
-
-    from blog.extensions import db
-
     rng = random.Random(seed)
     app.config["COMMENTS_PER_PAGE"] = rng.choice([1, 2, 3])
     app.config["THREAD_DEPTH"] = rng.choice([1, 2, 5])
