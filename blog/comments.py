@@ -335,9 +335,7 @@ def post(slug):
 def _post(slug: str, form: CommentForm):
     from .pages import get_public_article, render_article
 
-    def answer(status: int, message: str = "", retry_after: int | None = None):
-        db.session.rollback()
-        article = get_public_article(slug)  # whole, now: the page is shown again around the form
+    def answer(article: Article, status: int, message: str = "", retry_after: int | None = None):
         html, status = render_article(article, form=form, status=status, message=message)
         response = make_response(html, status)
         if retry_after:
@@ -352,8 +350,8 @@ def _post(slug: str, form: CommentForm):
         try:
             check_open(article)
         except Refused as refusal:
-            return answer(refusal.status, refusal.message)
-        return answer(400, TOKEN_EXPIRED) if form.token_failed else answer(422)
+            return answer(article, refusal.status, refusal.message)
+        return answer(article, 400, TOKEN_EXPIRED) if form.token_failed else answer(article, 422)
     try:
         posted = post_comment(
             slug, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
@@ -361,7 +359,8 @@ def _post(slug: str, form: CommentForm):
     except Refused as refusal:
         if refusal.reset_parent:
             form.comment_parent.data = "0"
-        return answer(refusal.status, refusal.message, refusal.retry_after)
+        # The post's own connection has rolled back; the page is shown again around the form, whole.
+        return answer(get_public_article(slug), refusal.status, refusal.message, refusal.retry_after)
     return remember_author(redirect(_location_after_post(posted), 303), form)
 
 
