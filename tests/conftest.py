@@ -71,9 +71,8 @@ def content_dir(tmp_path):
     return path
 
 
-@pytest.fixture
-def app_config(db_url, content_dir):
-    """The test settings; a test may change them before asking for ``app``."""
+def settings_for(db_url: str, content_dir) -> dict:
+    """The settings of a test app on this database and content folder."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
@@ -84,17 +83,36 @@ def app_config(db_url, content_dir):
     }
 
 
-@pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
+def app_with_tables(settings: dict):
+    """Create the app and its tables (the tests build the schema from the models; test_migrations
+    checks that the migrations agree)."""
+    app = create_app(settings)
     with app.app_context():
         db.create_all()
-    yield app
+    return app
+
+
+def drop_app(app):
+    """Let go of a test app's database: its tables on PostgreSQL (a schema shared by the run), its
+    connections everywhere."""
     with app.app_context():
         db.session.remove()
         if db.engine.dialect.name == "postgresql":
             db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(db_url, content_dir):
+    """The test settings; a test may change them before asking for ``app``."""
+    return settings_for(db_url, content_dir)
+
+
+@pytest.fixture
+def app(app_config):
+    app = app_with_tables(app_config)
+    yield app
+    drop_app(app)
 
 
 @pytest.fixture

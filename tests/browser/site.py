@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from blog import actions, create_app
+from blog import actions
 from blog.auth import create_moderator
 from blog.extensions import db
 from blog.models import Moderator
 from blog.publish import publish
 from tests.comment_actions import location_ids, post_comment
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_with_tables, settings_for
 from tests.moderation import PASSWORD
 
 SLUG = "how-this-blog-is-built"  # the real article with a table, code, a footnote-free body and figures
@@ -113,28 +113,8 @@ def make_app(database_url: str | None, tmp_path, **settings):
     content = tmp_path / "content"
     shutil.copytree(ROOT / "content", content)
     (content / f"{WIDE_SLUG}.md").write_text(WIDE_TABLE)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": database_url or f"sqlite:///{tmp_path / 'blog.sqlite3'}",
-            "CONTENT_DIR": str(content),
-            "COMMENT_FLOOD_SECONDS": 0,
-            "SERVER_NAME": None,
-            **settings,
-        }
-    )
-    with app.app_context():
-        db.create_all()
-    return app
-
-
-def drop(app):
-    with app.app_context():
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
-        db.engine.dispose()
+    url = database_url or f"sqlite:///{tmp_path / 'blog.sqlite3'}"
+    return app_with_tables({**settings_for(url, content), **settings})
 
 
 def build(app) -> Site:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.browser import site as blog
 from tests.browser.conftest import serve
-from tests.conftest import ROOT, require
+from tests.conftest import ROOT, drop_app, require
 from tests.moderation import PASSWORD, login
 
 pytestmark = pytest.mark.browser
@@ -41,7 +41,7 @@ def site(database_url, tmp_path_factory):
             built.url = url
             yield built
     finally:
-        blog.drop(app)
+        drop_app(app)
 
 
 def reader_pages(site) -> dict[str, str]:
