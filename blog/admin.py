@@ -1,6 +1,5 @@
 """The moderation queue: read held comments, see why they were held, act on them one by one or in bulk."""
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user

@@ -112,12 +112,13 @@ class PageCache:
             row = cursor.fetchone()
             cursor.close()
         except Exception:
-            self.local.conn = None  # a broken connection: the next request opens a new one
-            conn.close()
+            if dedicated:
+                self.local.conn = None  # a broken connection: the next request opens a new one
+                conn.close()
             raise
         finally:
             if not dedicated:
-                conn.close()  # back to the pool
+                conn.close()  # back to the pool (once, whether the lookup failed or not)
         if row is None:
             return None
         version, published_at = row

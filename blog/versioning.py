@@ -33,6 +33,7 @@ def _touch_statement():
 # Built once: every approved comment runs it, and building it cost as much as running it.
 _TOUCH = _touch_statement()
 
+
 def bump(executor, article_ids) -> None:
     """Move these articles' versions now, in the transaction of ``executor`` (a Session or a Connection).
 
