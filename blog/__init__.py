@@ -8,8 +8,7 @@ from . import config
 
 def create_app(test_config=None):
     """Create and configure the blog."""
-    app = Flask(__name__, instance_relative_config=True,
-                template_folder="../templates", static_folder="../static")
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     config.load(app, test_config)
 
     if app.config["TRUSTED_PROXIES"]:

@@ -74,8 +74,10 @@ def load(stream) -> dict[str, int]:
     for table in tables.values():
         if session.execute(sa.select(sa.func.count()).select_from(table)).scalar():
             session.rollback()
-            raise click.ClickException(f"the database is not empty (table {table.name} has rows); "
-                                       "restore into a new database after `flask db upgrade`")
+            raise click.ClickException(
+                f"the database is not empty (table {table.name} has rows); "
+                "restore into a new database after `flask db upgrade`"
+            )
     counts = dict.fromkeys(tables, 0)
     batch, batch_table = [], None
     for line in stream:
@@ -93,9 +95,12 @@ def load(stream) -> dict[str, int]:
         for table in tables.values():
             for column in table.primary_key.columns:
                 if column.autoincrement and isinstance(column.type, sa.Integer):
-                    session.execute(sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+                    session.execute(
+                        sa.text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                            f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                        )
+                    )
     session.commit()
     return counts
 

@@ -44,9 +44,7 @@ comment_posted = signals.signal("comment-posted")
 class Refused(Exception):
     """The comment cannot be taken; the reader sees the article again with this message."""
 
-    def __init__(
-        self, status: int, message: str, *, retry_after: int | None = None, reset_parent: bool = False
-    ):
+    def __init__(self, status: int, message: str, *, retry_after: int | None = None, reset_parent: bool = False):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -297,9 +295,7 @@ def remembered_author() -> dict | None:
 def remember_author(response, form: CommentForm):
     """Keep (consent ticked) or forget (unticked) the reader's name, email and website."""
     if form.consent.data:
-        value = _author_serializer().dumps(
-            {"author": form.author.data, "email": form.email.data, "url": form.url.data}
-        )
+        value = _author_serializer().dumps({"author": form.author.data, "email": form.email.data, "url": form.url.data})
         response.set_cookie(
             AUTHOR_COOKIE,
             value,
@@ -457,9 +453,7 @@ def avatar(token):
     if not avatars.TOKEN.match(token):
         abort(404)
     fill, cells = avatars.pattern(token)
-    body = render_template(
-        "comments/avatar.svg", fill=fill, cells=cells, grid=avatars.GRID, size=avatars.SIZE
-    )
+    body = render_template("comments/avatar.svg", fill=fill, cells=cells, grid=avatars.GRID, size=avatars.SIZE)
     response = make_response(body)
     response.content_type = "image/svg+xml"
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -586,9 +580,7 @@ def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
     remembered = remembered_author()
     pending = None
     if form is None and "unapproved" in request.args:
-        pending = pending_comment(
-            article, request.args.get("unapproved"), request.args.get("moderation-hash")
-        )
+        pending = pending_comment(article, request.args.get("unapproved"), request.args.get("moderation-hash"))
         if pending is not None and pending.status is not CommentStatus.APPROVED:
             threads.place_pending(shown, pending, max_depth)
         else:

@@ -86,7 +86,7 @@ def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL whatever spelling the URL came in."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -263,8 +263,14 @@ def load(path) -> tuple[Source | None, list[ContentError]]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = split_front_matter(text)
     if parts is None:
-        return None, [ContentError(path, 1, "no front matter: start the file with a `---` line, "
-                                            "the fields (title, date, ...), then another `---` line")]
+        return None, [
+            ContentError(
+                path,
+                1,
+                "no front matter: start the file with a `---` line, "
+                "the fields (title, date, ...), then another `---` line",
+            )
+        ]
     yaml_text, yaml_line, body, body_line = parts
     try:
         raw, lines = parse_yaml(yaml_text, yaml_line)

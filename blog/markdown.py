@@ -120,8 +120,18 @@ def _figures(state: StateCore) -> None:
         caption = str(image.attrGet("title"))
         del image.attrs["title"]  # the caption says it; a tooltip repeating it is noise
         opening = tokens[idx]
-        out.append(Token("figure", "figure", 0, map=opening.map, level=opening.level, block=True,
-                         children=[image], meta={"caption": caption}))
+        out.append(
+            Token(
+                "figure",
+                "figure",
+                0,
+                map=opening.map,
+                level=opening.level,
+                block=True,
+                children=[image],
+                meta={"caption": caption},
+            )
+        )
         idx += 3
     state.tokens[:] = out
 
@@ -223,8 +233,11 @@ def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_lin
         file = _local_path(src, path)
         if file is not None:
             if not file.is_relative_to(images_dir):
-                raise ContentError(path, first_line + line,
-                                   f"image {src} is not in {display_path(images_dir)}/, the folder /media/ serves")
+                raise ContentError(
+                    path,
+                    first_line + line,
+                    f"image {src} is not in {display_path(images_dir)}/, the folder /media/ serves",
+                )
             if not file.is_file():
                 raise ContentError(path, first_line + line, f"image not found: {src}")
             data = file.read_bytes()

@@ -20,8 +20,7 @@ def media(filename):
     """
     folder = os.path.join(current_app.config["CONTENT_DIR"], "images")
     versioned = "v" in request.args
-    response = send_from_directory(folder, filename,
-                                   max_age=VERSIONED_MAX_AGE if versioned else UNVERSIONED_MAX_AGE)
+    response = send_from_directory(folder, filename, max_age=VERSIONED_MAX_AGE if versioned else UNVERSIONED_MAX_AGE)
     response.cache_control.public = True
     response.cache_control.immutable = versioned
     return response

@@ -50,8 +50,9 @@ class CommentStatus(enum.Enum):
 def _enum(cls):
     # Store the readable value ("pending"), not the Python name, and no native ENUM type, so that
     # adding a status later is not a PostgreSQL type migration.
-    return sa.Enum(cls, values_callable=lambda e: [m.value for m in e], native_enum=False,
-                   length=16, validate_strings=True)
+    return sa.Enum(
+        cls, values_callable=lambda e: [m.value for m in e], native_enum=False, length=16, validate_strings=True
+    )
 
 
 class Article(db.Model):
@@ -106,7 +107,8 @@ class Comment(db.Model):
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
     moderator: Mapped["Moderator | None"] = relationship()
     events: Mapped[list["ModerationEvent"]] = relationship(
-        back_populates="comment", order_by="ModerationEvent.id", passive_deletes=True)
+        back_populates="comment", order_by="ModerationEvent.id", passive_deletes=True
+    )
 
     __table_args__ = (
         # The article page: approved comments of one article, oldest first.

@@ -32,8 +32,17 @@ TOKEN_BUCKET_SECONDS = 3600
 MAX_PAGES = 512
 MAX_AGE_SECONDS = 3600
 # What the app builds absolute URLs from, directly or through ProxyFix (FLASK_TRUSTED_PROXIES).
-_ORIGIN = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "HTTP_X_FORWARDED_HOST",
-           "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX")
+_ORIGIN = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_FORWARDED_PREFIX",
+)
 
 
 @dataclass(frozen=True)
@@ -187,9 +196,12 @@ class PageCache:
             return None  # not a page we may keep (an error): Flask answers it the normal way
         # No placeholder: a page without the form (comments closed); it is the same for everyone.
         head, _, tail = body.partition(self.placeholder)
-        keep = tuple((k, v) for k, v in captured["headers"]
-                     if k.lower() not in ("set-cookie", "content-length", "cache-control", "etag", "vary",
-                                          "last-modified", "expires"))
+        keep = tuple(
+            (k, v)
+            for k, v in captured["headers"]
+            if k.lower()
+            not in ("set-cookie", "content-length", "cache-control", "etag", "vary", "last-modified", "expires")
+        )
         page = Page(version, valid_until, head, tail, keep)
         # The version may have moved while we rendered; a page kept under the old one is never served.
         with self.lock:
@@ -218,7 +230,6 @@ class PageCache:
         headers.append(("Content-Length", str(len(body))))
         start_response("200 OK", headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-
 
     @staticmethod
     def _serve_plain(environ, start_response, page: Page, headers):

@@ -42,8 +42,7 @@ class Counts:
     withdrawn: int = 0
 
     def __str__(self) -> str:
-        return (f"created {self.created}, updated {self.updated}, "
-                f"unchanged {self.unchanged}, withdrawn {self.withdrawn}")
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, withdrawn {self.withdrawn}"
 
 
 @dataclass
@@ -64,7 +63,8 @@ class Entry:
 def find_files(content_dir: Path) -> list[Path]:
     """Return every article file under the content folder, in a stable order (hidden folders skipped)."""
     return sorted(
-        path for path in content_dir.rglob("*.md")
+        path
+        for path in content_dir.rglob("*.md")
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
     )
 
@@ -101,14 +101,17 @@ def content_hash(path: Path, data: bytes | None = None) -> str:
 
 
 def is_unchanged(entry: Entry, article: Article | None) -> bool:
-    return (article is not None and article.content_hash == entry.content_hash
-            and article.source_path == entry.source_path and article.status is entry.status)
+    return (
+        article is not None
+        and article.content_hash == entry.content_hash
+        and article.source_path == entry.source_path
+        and article.status is entry.status
+    )
 
 
 def _stored_as_is(article: Article | None, digest: str) -> bool:
     """Whether the file is byte for byte what was last published (then its metadata is too)."""
-    return (article is not None and article.content_hash == digest
-            and article.status is not ArticleStatus.WITHDRAWN)
+    return article is not None and article.content_hash == digest and article.status is not ArticleStatus.WITHDRAWN
 
 
 def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False) -> list[Entry]:
@@ -141,16 +144,25 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
             continue
         slug = source.metadata["slug"]
         if slug in first_with_slug:
-            errors.append(ContentError(path, source.line_of("slug"), f"duplicate slug {slug!r}: "
-                                       f"{first_with_slug[slug].name} has it already"))
+            errors.append(
+                ContentError(
+                    path,
+                    source.line_of("slug"),
+                    f"duplicate slug {slug!r}: {first_with_slug[slug].name} has it already",
+                )
+            )
             continue
         first_with_slug[slug] = path
         entry = Entry(slug, relative, digest, source)
         if force or not is_unchanged(entry, known.get(slug)):
             try:
-                entry.rendered = markdown.render(source.body, path=path, images_dir=images_dir,
-                                                 first_line=source.body_start_line,
-                                                 summary=source.metadata["summary"])
+                entry.rendered = markdown.render(
+                    source.body,
+                    path=path,
+                    images_dir=images_dir,
+                    first_line=source.body_start_line,
+                    summary=source.metadata["summary"],
+                )
             except ContentError as e:
                 errors.append(e)
                 continue

@@ -184,9 +184,7 @@ def autop(html: str) -> str:
     """
     html = _BLOCK_TAG.sub(lambda m: f"\n\n{m.group()}\n\n", html.strip())
     paragraphs = [p.strip() for p in _BLANK_LINE.split(html) if p.strip()]
-    return "\n".join(
-        p if _BLOCK_TAG.fullmatch(p) else "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs
-    )
+    return "\n".join(p if _BLOCK_TAG.fullmatch(p) else "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs)
 
 
 # A comment is cleaned for the moderation rules (its links) and for storing: once is enough.

@@ -66,7 +66,8 @@ def _shows(session, comment: Comment) -> bool:
     if comment in session.deleted:
         return before is CommentStatus.APPROVED
     return CommentStatus.APPROVED in (before, comment.status) and session.is_modified(
-        comment, include_collections=False)
+        comment, include_collections=False
+    )
 
 
 @event.listens_for(Session, "before_flush")

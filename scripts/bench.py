@@ -185,9 +185,7 @@ def _poster(args):
             # Each post from a reader of its own, as through the proxy the README deploys behind, so
             # the flood rule (one comment per address per COMMENT_FLOOD_SECONDS) runs and lets it by.
             reader = f"10.{client}.{i // 250 % 250}.{i % 250 + 1}".encode()
-            sock.sendall(
-                b"%sX-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n%s" % (head, reader, len(body), body)
-            )
+            sock.sendall(b"%sX-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n%s" % (head, reader, len(body), body))
             answer = b""
             while b"\r\n" not in answer:
                 chunk = sock.recv(4096)
@@ -277,10 +275,13 @@ def publish_run(n=1000) -> dict:
         (content / f"article-{i:04d}.md").write_text(
             f"---\ntitle: Generated article {i}\ndate: 2024-01-{i % 28 + 1:02d}\nauthor: Bench\n"
             f"summary: Article {i} for the publishing benchmark.\n---\n\n"
-            + "".join(f"## Section {s}\n\nParagraph {s} of article {i}, with *emphasis*, a "
-                      f"[link](https://example.org/{i}/{s}) and a list:\n\n- one\n- two\n- three\n\n"
-                      for s in range(4))
-            + '![A cover](images/cover.jpg "The cover, captioned")\n')
+            + "".join(
+                f"## Section {s}\n\nParagraph {s} of article {i}, with *emphasis*, a "
+                f"[link](https://example.org/{i}/{s}) and a list:\n\n- one\n- two\n- three\n\n"
+                for s in range(4)
+            )
+            + '![A cover](images/cover.jpg "The cover, captioned")\n'
+        )
     url = f"sqlite:///{folder / 'blog.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "FLASK_CONTENT_DIR": str(content)}
     env.pop("FLASK_DEBUG", None)
@@ -295,8 +296,7 @@ def publish_run(n=1000) -> dict:
             times.append((time.monotonic() - t, str(counts)))
         db.engine.dispose()
     t = time.monotonic()
-    out = subprocess.run([*flask, "content", "publish"], env=env, cwd=ROOT, check=True, capture_output=True,
-                         text=True)
+    out = subprocess.run([*flask, "content", "publish"], env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     command = (time.monotonic() - t, out.stdout.strip().splitlines()[-1])
     shutil.rmtree(folder)
     return {"first": times[0], "again": times[1], "command": command}

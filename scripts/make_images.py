@@ -161,8 +161,11 @@ def horizon(path: Path) -> None:
     for r, colour in ((210, (246, 196, 140)), (160, (248, 208, 150)), (110, GOLD)):
         draw.ellipse(s(600 - r, horizon_y - r, 600 + r, horizon_y + r), fill=colour)
     # Hills, far to near.
-    for colour, base, amp, phase in (((96, 104, 140), 380, 40, 0.3), ((64, 96, 96), 430, 50, 1.7),
-                                     (PINE, 500, 44, 3.1)):
+    for colour, base, amp, phase in (
+        ((96, 104, 140), 380, 40, 0.3),
+        ((64, 96, 96), 430, 50, 1.7),
+        (PINE, 500, 44, 3.1),
+    ):
         points = [(0, H)]
         for x in range(0, 1201, 20):
             y = base - amp * (0.6 + 0.4 * math.sin(x / 170 + phase)) * (0.7 + 0.3 * math.sin(x / 61 + phase))
@@ -181,8 +184,9 @@ def horizon(path: Path) -> None:
         y -= length * 2.2
     # Birds: two strokes each.
     for bx, by, size in ((330, 150, 18), (380, 120, 12), (860, 170, 14)):
-        draw.line(s(bx - size, by - size / 3, bx, by, bx + size, by - size / 3), fill=INK, width=3 * SCALE,
-                  joint="curve")
+        draw.line(
+            s(bx - size, by - size / 3, bx, by, bx + size, by - size / 3), fill=INK, width=3 * SCALE, joint="curve"
+        )
     finish(image, path)
 
 

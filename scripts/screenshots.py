@@ -42,39 +42,109 @@ MAX_BYTES = 600_000
 # Readers of the seed article: (key, name, email, website, text, the key of the comment answered); a
 # comment without a name is the moderator's reply from the admin.
 CONVERSATION = [
-    ("amara", "Amara Okafor", "amara@example.org", "https://amara.example.net/",
-     "A clear overview. I hadn't realised the two countries have had relations since 1972, long before the "
-     "nuclear story everyone remembers.", None),
-    ("jonas", "Jonas Berg", "jonas@example.org", "",
-     "Do you have a source for the trade figures? I've seen textiles mentioned before, but never machinery "
-     "going the other way.", None),
-    ("amara-2", "Amara Okafor", "amara@example.org", "https://amara.example.net/",
-     "The UN Comtrade database has the yearly numbers, though both sides report them patchily.", "jonas"),
-    ("jonas-2", "Jonas Berg", "jonas@example.org", "",
-     "Thanks! Patchy is an understatement, but it's a start.", "amara-2"),
-    ("priya", "Priya Raman", "priya@example.org", "https://priyaraman.example.com/",
-     "I lived near the diplomatic enclave in Islamabad for two years. The embassy kept a very low profile; "
-     "you would walk past it without noticing.", None),
-    ("wen", "Wen Li", "wen@example.org", "",
-     "<blockquote>The future of the relationship remains uncertain.</blockquote>\nThat could be said of "
-     "almost any pair of countries, but here it really is true.", None),
-    ("tomas", "Tomás Herrera", "tomas@example.org", "",
-     "Would love a follow-up on how sanctions changed the embassy's day-to-day work after 2006.", None),
-    ("editor", None, None, None,  # the moderator answers from the admin
-     "Good idea, Tomás. It's on the list for later this year.", "tomas"),
-    ("ines", "Ines Duarte", "ines@example.org", "",
-     "The illustrations are lovely. Who made them?", None),
-    ("kofi", "Kofi Mensah", "kofi@example.org", "https://kofi.example.net/",
-     "Useful background for a seminar I'm teaching on <em>small-state diplomacy</em>. Sharing it with my "
-     "students.", None),
-    ("lena", "Lena Novak", "lena@example.org", "",
-     "One small correction: the relations were established in November 1972, not earlier that year.", None),
-    ("sven", "Sven Lindqvist", "sven@example.org", "",
-     "Interesting piece. I'd add that Sweden's embassy in Pyongyang often acts for other countries too, "
-     "which is its own story.", None),
+    (
+        "amara",
+        "Amara Okafor",
+        "amara@example.org",
+        "https://amara.example.net/",
+        "A clear overview. I hadn't realised the two countries have had relations since 1972, long before the "
+        "nuclear story everyone remembers.",
+        None,
+    ),
+    (
+        "jonas",
+        "Jonas Berg",
+        "jonas@example.org",
+        "",
+        "Do you have a source for the trade figures? I've seen textiles mentioned before, but never machinery "
+        "going the other way.",
+        None,
+    ),
+    (
+        "amara-2",
+        "Amara Okafor",
+        "amara@example.org",
+        "https://amara.example.net/",
+        "The UN Comtrade database has the yearly numbers, though both sides report them patchily.",
+        "jonas",
+    ),
+    (
+        "jonas-2",
+        "Jonas Berg",
+        "jonas@example.org",
+        "",
+        "Thanks! Patchy is an understatement, but it's a start.",
+        "amara-2",
+    ),
+    (
+        "priya",
+        "Priya Raman",
+        "priya@example.org",
+        "https://priyaraman.example.com/",
+        "I lived near the diplomatic enclave in Islamabad for two years. The embassy kept a very low profile; "
+        "you would walk past it without noticing.",
+        None,
+    ),
+    (
+        "wen",
+        "Wen Li",
+        "wen@example.org",
+        "",
+        "<blockquote>The future of the relationship remains uncertain.</blockquote>\nThat could be said of "
+        "almost any pair of countries, but here it really is true.",
+        None,
+    ),
+    (
+        "tomas",
+        "Tomás Herrera",
+        "tomas@example.org",
+        "",
+        "Would love a follow-up on how sanctions changed the embassy's day-to-day work after 2006.",
+        None,
+    ),
+    (
+        "editor",
+        None,
+        None,
+        None,  # the moderator answers from the admin
+        "Good idea, Tomás. It's on the list for later this year.",
+        "tomas",
+    ),
+    ("ines", "Ines Duarte", "ines@example.org", "", "The illustrations are lovely. Who made them?", None),
+    (
+        "kofi",
+        "Kofi Mensah",
+        "kofi@example.org",
+        "https://kofi.example.net/",
+        "Useful background for a seminar I'm teaching on <em>small-state diplomacy</em>. Sharing it with my students.",
+        None,
+    ),
+    (
+        "lena",
+        "Lena Novak",
+        "lena@example.org",
+        "",
+        "One small correction: the relations were established in November 1972, not earlier that year.",
+        None,
+    ),
+    (
+        "sven",
+        "Sven Lindqvist",
+        "sven@example.org",
+        "",
+        "Interesting piece. I'd add that Sweden's embassy in Pyongyang often acts for other countries too, "
+        "which is its own story.",
+        None,
+    ),
 ]
-HELD = ("quinn", "Quinn Harper", "quinn@example.org", "",
-        "First time here. Is there a newsletter, or only the feed?", None)
+HELD = (
+    "quinn",
+    "Quinn Harper",
+    "quinn@example.org",
+    "",
+    "First time here. Is there a newsletter, or only the feed?",
+    None,
+)
 
 
 def chromium() -> str:
@@ -93,20 +163,29 @@ def seed(blog: LiveBlog, username: str, password: str) -> None:
 
     import requests
 
-    blog.flask("moderator", "create", username, "--password-stdin", "--email", "editors@example.org",
-               input=password + "\n")
+    blog.flask(
+        "moderator", "create", username, "--password-stdin", "--email", "editors@example.org", input=password + "\n"
+    )
     admin = requests.Session()
     page = admin.get(f"{blog.url}/admin/login", timeout=15).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    signed_in = admin.post(f"{blog.url}/admin/login", timeout=30, allow_redirects=False,
-                           data={"csrf_token": token, "username": username, "password": password})
+    signed_in = admin.post(
+        f"{blog.url}/admin/login",
+        timeout=30,
+        allow_redirects=False,
+        data={"csrf_token": token, "username": username, "password": password},
+    )
     assert signed_in.status_code == 303, signed_in.text
 
     def admin_post(path, **data):
         queue = admin.get(f"{blog.url}/admin/comments", timeout=15).text
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', queue).group(1)
-        response = admin.post(blog.url + path, timeout=15, allow_redirects=False,
-                              data={"csrf_token": token, "next": "/admin/comments", **data})
+        response = admin.post(
+            blog.url + path,
+            timeout=15,
+            allow_redirects=False,
+            data={"csrf_token": token, "next": "/admin/comments", **data},
+        )
         assert response.status_code == 303, response.text[:500]
 
     ids = {}
@@ -116,8 +195,7 @@ def seed(blog: LiveBlog, username: str, password: str) -> None:
             continue
         reader = requests.Session()
         form = comment_form(reader, f"{blog.url}/{SEED_SLUG}/")
-        response = post_comment(reader, blog.url, SEED_SLUG, text, name, email, url,
-                                parent=ids.get(answers), form=form)
+        response = post_comment(reader, blog.url, SEED_SLUG, text, name, email, url, parent=ids.get(answers), form=form)
         assert response.status_code == 303, (response.status_code, response.text[:500])
         ids[key] = int(re.search(r"#comment-(\d+)", response.headers["Location"]).group(1))
         if key != HELD[0]:  # approved before anyone answers it: only approved comments take replies
@@ -200,8 +278,11 @@ def sign_in(browser, base_url: str, username: str, password: str) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base_url", nargs="?", default="http://127.0.0.1:5000")
-    parser.add_argument("--serve", action="store_true",
-                        help="start the blog on a fresh database with example comments, instead of using BASE_URL")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="start the blog on a fresh database with example comments, instead of using BASE_URL",
+    )
     parser.add_argument("--out", type=Path, default=Path("docs"))
     parser.add_argument("--slug", default=SEED_SLUG)
     parser.add_argument("--username", help="a moderator, for the shot of the queue")

@@ -75,9 +75,7 @@ def report(comments, config, title: str) -> str:
         lines.append(f"| {name} | {a['spam']} | {a['ham']} | {f['spam']} | {f['ham']} |")
     held_spam = sum(n for (status, label), n in outcome.items() if label == "spam" and status != "approved")
     held_ham = sum(n for (status, label), n in outcome.items() if label == "ham" and status != "approved")
-    lines.append(
-        f"| **held or discarded in total** | | | **{held_spam} of {spam}** | **{held_ham} of {ham}** |"
-    )
+    lines.append(f"| **held or discarded in total** | | | **{held_spam} of {spam}** | **{held_ham} of {ham}** |")
     statuses = ", ".join(
         f"{status} {outcome[(status, 'spam')]} spam / {outcome[(status, 'ham')]} ham"
         for status in ("approved", "pending", "spam", "trash")

@@ -44,9 +44,7 @@ def make_comment(
     """Store a comment directly (the post path is tested elsewhere) and return it."""
     n = next(_serial)
     if created_at is None:
-        created_at = datetime.now(UTC) - timedelta(
-            minutes=minutes_ago if minutes_ago is not None else 1000 - n
-        )
+        created_at = datetime.now(UTC) - timedelta(minutes=minutes_ago if minutes_ago is not None else 1000 - n)
     comment = Comment(
         article_id=article.id,
         parent_id=parent.id if parent is not None else None,

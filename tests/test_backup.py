@@ -11,26 +11,57 @@ from blog.models import Article, Comment, CommentStatus, ModerationEvent, Modera
 
 
 def _fill():
-    article = Article(slug="kept", title="Kept “safe”", published_at=datetime(2024, 1, 2, tzinfo=UTC),
-                      html="<p>Body</p>", tags=["a", "b"])
+    article = Article(
+        slug="kept",
+        title="Kept “safe”",
+        published_at=datetime(2024, 1, 2, tzinfo=UTC),
+        html="<p>Body</p>",
+        tags=["a", "b"],
+    )
     moderator = Moderator(username="mod", password_hash="x", email="mod@example.org")
     db.session.add_all([article, moderator])
     db.session.flush()
-    parent = Comment(article=article, author_name="Ada", author_email="ada@example.org", raw_text="Hi",
-                     html="<p>Hi</p>", status=CommentStatus.APPROVED, reasons=["held for moderation"],
-                     author_ip="192.0.2.1", approved_at=datetime(2024, 1, 3, tzinfo=UTC))
+    parent = Comment(
+        article=article,
+        author_name="Ada",
+        author_email="ada@example.org",
+        raw_text="Hi",
+        html="<p>Hi</p>",
+        status=CommentStatus.APPROVED,
+        reasons=["held for moderation"],
+        author_ip="192.0.2.1",
+        approved_at=datetime(2024, 1, 3, tzinfo=UTC),
+    )
     db.session.add(parent)
     db.session.flush()
-    db.session.add(Comment(article=article, parent=parent, author_name="Bo", author_email="bo@example.org",
-                           raw_text="Ünïcode ✓", html="<p>Ünïcode ✓</p>"))
-    db.session.add(ModerationEvent(comment_id=parent.id, moderator_id=moderator.id, moderator_name="mod",
-                                   action="approve", from_status="pending", to_status="approved"))
+    db.session.add(
+        Comment(
+            article=article,
+            parent=parent,
+            author_name="Bo",
+            author_email="bo@example.org",
+            raw_text="Ünïcode ✓",
+            html="<p>Ünïcode ✓</p>",
+        )
+    )
+    db.session.add(
+        ModerationEvent(
+            comment_id=parent.id,
+            moderator_id=moderator.id,
+            moderator_name="mod",
+            action="approve",
+            from_status="pending",
+            to_status="approved",
+        )
+    )
     db.session.commit()
 
 
 def _snapshot():
-    return {t.name: [dict(r) for r in db.session.execute(sa.select(t).order_by(*t.primary_key.columns)).mappings()]
-            for t in db.metadata.sorted_tables}
+    return {
+        t.name: [dict(r) for r in db.session.execute(sa.select(t).order_by(*t.primary_key.columns)).mappings()]
+        for t in db.metadata.sorted_tables
+    }
 
 
 def test_backup_restores_every_row(app, runner, tmp_path):
@@ -51,8 +82,9 @@ def test_backup_restores_every_row(app, runner, tmp_path):
         assert _snapshot() == before
         # New rows get fresh ids after a restore (PostgreSQL sequences were moved past the restored ids).
         article = db.session.scalar(sa.select(Article))
-        db.session.add(Comment(article=article, author_name="New", author_email="n@example.org",
-                               raw_text="x", html="x"))
+        db.session.add(
+            Comment(article=article, author_name="New", author_email="n@example.org", raw_text="x", html="x")
+        )
         db.session.commit()
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 3
 
@@ -100,8 +132,9 @@ def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
             assert db.engine.dialect.name == "postgresql"
             assert _snapshot() == before
             article = db.session.scalar(sa.select(Article))
-            db.session.add(Comment(article=article, author_name="New", author_email="n@example.org",
-                                   raw_text="x", html="x"))
+            db.session.add(
+                Comment(article=article, author_name="New", author_email="n@example.org", raw_text="x", html="x")
+            )
             db.session.commit()  # the sequences were moved past the restored ids
     finally:
         with pg.app_context():

@@ -235,9 +235,7 @@ def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, 
     made = []
     for i in range(30):
         parent = rng.choice(made) if made and rng.random() < 0.6 else None
-        status = rng.choices(
-            [CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.TRASH], [8, 1, 1]
-        )[0]
+        status = rng.choices([CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.TRASH], [8, 1, 1])[0]
         created = same_minute if rng.random() < 0.2 else None
         made.append(make_comment(article, f"C{i}", parent=parent, status=status, created_at=created))
     forest = threads.build(comments._approved_comments(article.id), app.config["THREAD_DEPTH"])
@@ -261,11 +259,7 @@ def test_replytocom_puts_the_form_under_the_comment(client, article):
     assert "hidden" not in cancel and cancel["href"] == f"/{SLUG}/#respond"
     assert form_fields(html)["comment_parent"] == str(first.id)
     # The form sits inside the comment's <li>, before the next comment.
-    assert (
-        html.index(f'id="comment-{first.id}"')
-        < html.index('id="respond"')
-        < html.index(f'id="comment-{second.id}"')
-    )
+    assert html.index(f'id="comment-{first.id}"') < html.index('id="respond"') < html.index(f'id="comment-{second.id}"')
     response = post_comment(client, comment="My answer.", page=f"/{SLUG}/?replytocom={first.id}")
     assert response.status_code == 303
 

@@ -120,9 +120,7 @@ def test_reader_gets_no_session_only_a_csrf_cookie(client, app, article):
 
 def test_csrf_cookie_is_secure_outside_debug(client, app, article):
     app.config["SESSION_COOKIE_SECURE"] = True
-    cookie = next(
-        c for c in client.get(f"/{SLUG}/").headers.getlist("Set-Cookie") if c.startswith(csrf.COOKIE_NAME)
-    )
+    cookie = next(c for c in client.get(f"/{SLUG}/").headers.getlist("Set-Cookie") if c.startswith(csrf.COOKIE_NAME))
     assert "Secure" in cookie
 
 
@@ -169,8 +167,7 @@ def test_a_stored_comment_is_announced_after_commit(client, app, article):
 def test_user_agent_is_stored_truncated(client, article):
     response = client.post(
         f"/{SLUG}/comments",
-        data=form_fields(client.get(f"/{SLUG}/").text)
-        | {"comment": "UA", "author": "A", "email": "a@example.org"},
+        data=form_fields(client.get(f"/{SLUG}/").text) | {"comment": "UA", "author": "A", "email": "a@example.org"},
         headers={"User-Agent": "x" * 400},
     )
     assert response.status_code == 303
@@ -378,9 +375,7 @@ def test_website_addresses_accepted(client, article, typed, expected):
 # --- 400: expired or missing CSRF token ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "token", ["stale", "", None, "1700000000.abc", "99999999999.0", "١٢٣.é", "1" * 40 + ".x", "."]
-)
+@pytest.mark.parametrize("token", ["stale", "", None, "1700000000.abc", "99999999999.0", "١٢٣.é", "1" * 40 + ".x", "."])
 def test_bad_token_is_400_with_text_kept_and_a_fresh_token(client, article, token):
     typed = "Typed before the token went stale."
     response = post_comment(client, comment=typed, csrf_token=token)
@@ -496,9 +491,7 @@ def test_flood_counts_the_same_ip_or_the_same_email(app, article):
 
 def test_flood_window_passes(app, article):
     app.config["COMMENT_FLOOD_SECONDS"] = 15
-    make_comment(
-        article, "A while ago.", ip="127.0.0.1", created_at=datetime.now(UTC) - timedelta(seconds=16)
-    )
+    make_comment(article, "A while ago.", ip="127.0.0.1", created_at=datetime.now(UTC) - timedelta(seconds=16))
     assert post_comment(app.test_client()).status_code == 303
 
 
@@ -515,9 +508,7 @@ def test_closed_article_is_403_and_shows_no_form(client, ctx):
     make_article(SLUG, comments_open=False)
     page = client.get(f"/{SLUG}/").text
     assert "Comments are closed." in page and 'id="commentform"' not in page
-    response = client.post(
-        f"/{SLUG}/comments", data={"comment": "Too late.", "author": "A", "email": "a@example.org"}
-    )
+    response = client.post(f"/{SLUG}/comments", data={"comment": "Too late.", "author": "A", "email": "a@example.org"})
     assert response.status_code == 403
     assert "Sorry, comments are closed for this item." in response.text
     assert stored() is None

@@ -22,12 +22,54 @@ FIGURE = "a paragraph holding only an image with a title becomes a captioned fig
 # ATX headings 62-79, setext headings 80-103, and headings met in other sections' examples.
 CHANGED_ON_PURPOSE = {
     n: HEADING
-    for n in (10, 59, 62, 66, 67, 68, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 86, 89, 90, 91,
-              95, 96, 102, 103, 115, 141, 214, 215, 227, 228, 229, 230, 232, 300, 646, 647)
+    for n in (
+        10,
+        59,
+        62,
+        66,
+        67,
+        68,
+        71,
+        72,
+        73,
+        74,
+        75,
+        76,
+        77,
+        78,
+        79,
+        80,
+        81,
+        82,
+        83,
+        84,
+        86,
+        89,
+        90,
+        91,
+        95,
+        96,
+        102,
+        103,
+        115,
+        141,
+        214,
+        215,
+        227,
+        228,
+        229,
+        230,
+        232,
+        300,
+        646,
+        647,
+    )
 } | {n: FIGURE for n in (572, 573, 576, 577, 584, 585, 586, 588, 589, 591)}
 
-_BLOCK_TAGS = (r"address|article|aside|blockquote|div|dl|dt|dd|figure|figcaption|footer|h[1-6]|header|hr"
-               r"|li|nav|ol|p|pre|section|table|thead|tbody|tfoot|tr|th|td|ul")
+_BLOCK_TAGS = (
+    r"address|article|aside|blockquote|div|dl|dt|dd|figure|figcaption|footer|h[1-6]|header|hr"
+    r"|li|nav|ol|p|pre|section|table|thead|tbody|tfoot|tr|th|td|ul"
+)
 
 
 def normalise(html: str) -> str:

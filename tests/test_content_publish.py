@@ -77,8 +77,7 @@ def test_stored_rendering(app, content_dir):
         assert article.image.startswith("/media/red.png?v=")
         assert article.description == "An image whose title is its caption becomes a figure."
         assert article.toc_html == ""
-        assert (article.title, article.author, article.tags, article.comments_open) == (
-            "With a caption", "", [], True)
+        assert (article.title, article.author, article.tags, article.comments_open) == ("With a caption", "", [], True)
 
 
 @pytest.mark.parametrize(
@@ -87,8 +86,12 @@ def test_stored_rendering(app, content_dir):
         (["missing-title.md"], "missing-title.md", 1, "title is required"),
         (["bad-date.md"], "bad-date.md", 3, "date is not an ISO 8601 date or date-time: '2024-13-45'"),
         (["broken-yaml.md"], "broken-yaml.md", 5, "front matter is not valid YAML: expected ',' or ']'"),
-        (["duplicate-slug-1.md", "duplicate-slug-2.md"], "duplicate-slug-2.md", 5,
-         "duplicate slug 'duplicate-slug': duplicate-slug-1.md has it already"),
+        (
+            ["duplicate-slug-1.md", "duplicate-slug-2.md"],
+            "duplicate-slug-2.md",
+            5,
+            "duplicate slug 'duplicate-slug': duplicate-slug-1.md has it already",
+        ),
         (["missing-image.md"], "missing-image.md", 9, "image not found: images/no-such-image.jpg"),
         (["not-an-image.md"], "not-an-image.md", 6, "not an image (Pillow cannot read it)"),
     ],
@@ -104,8 +107,15 @@ def test_fixture_is_refused(app, content_dir, names, bad, line, message):
 
 
 def test_every_problem_of_every_file_is_reported(app, content_dir):
-    bad = ["bad-date.md", "broken-yaml.md", "duplicate-slug-1.md", "duplicate-slug-2.md", "missing-image.md",
-           "missing-title.md", "not-an-image.md"]
+    bad = [
+        "bad-date.md",
+        "broken-yaml.md",
+        "duplicate-slug-1.md",
+        "duplicate-slug-2.md",
+        "missing-image.md",
+        "missing-title.md",
+        "not-an-image.md",
+    ]
     add_fixtures(content_dir, *bad)
     with app.app_context(), pytest.raises(PublishError) as caught:
         publish(content_dir)
@@ -137,8 +147,9 @@ def test_withdrawn_not_deleted(app, seed_content):
     with app.app_context():
         publish(seed_content)
         article = articles()["how-this-blog-is-built"]
-        db.session.add(Comment(article=article, author_name="A", author_email="a@example.org", raw_text="Hi",
-                               html="<p>Hi</p>"))
+        db.session.add(
+            Comment(article=article, author_name="A", author_email="a@example.org", raw_text="Hi", html="<p>Hi</p>")
+        )
         db.session.commit()
 
         moved = seed_content.parent / "how-this-blog-is-built.md"
@@ -221,8 +232,10 @@ def test_cli_reports_errors_and_exits_1(runner, content_dir):
     assert result.exit_code == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0].endswith("bad-date.md:3: date is not an ISO 8601 date or date-time: '2024-13-45' "
-                             "(write 2024-05-14 or 2024-05-14T09:30:00Z)")
+    assert lines[0].endswith(
+        "bad-date.md:3: date is not an ISO 8601 date or date-time: '2024-13-45' "
+        "(write 2024-05-14 or 2024-05-14T09:30:00Z)"
+    )
     assert lines[1].endswith("missing-title.md:1: title is required")
     assert lines[2] == "Nothing was published: fix the 2 problem(s) above and run it again."
 
@@ -248,8 +261,15 @@ def test_media_serves_images_with_cache_headers(app, client, seed_content):
         assert "max-age=86400" in bare.headers["Cache-Control"] and "immutable" not in bare.headers["Cache-Control"]
 
 
-@pytest.mark.parametrize("path", ["/media/nope.jpg", "/media/../diplomatic-meeting-between-north-korea-and-pakistan.md",
-                                  "/media/%2e%2e/how-this-blog-is-built.md", "/media/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/nope.jpg",
+        "/media/../diplomatic-meeting-between-north-korea-and-pakistan.md",
+        "/media/%2e%2e/how-this-blog-is-built.md",
+        "/media/",
+    ],
+)
 def test_media_serves_nothing_else(client, seed_content, path):
     assert client.get(path).status_code == 404
 
@@ -350,11 +370,21 @@ def test_a_publish_killed_mid_write_leaves_everything_as_it_was(app, app_config,
         before = snapshot()
         db.session.remove()  # hold no connection (nor lock) while the other process writes
     change_every_article(seed_content)
-    env = {**os.environ, "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x",
-           "FLASK_CONTENT_DIR": str(seed_content)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "x",
+        "FLASK_CONTENT_DIR": str(seed_content),
+    }
     env.pop("FLASK_DEBUG", None)
-    done = subprocess.run([sys.executable, "-c", KILL_MID_WRITE], env=env, cwd=Path(__file__).parent.parent,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_MID_WRITE],
+        env=env,
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == -signal.SIGKILL, done.stderr
     with app.app_context():
         assert snapshot() == before

@@ -125,8 +125,9 @@ def test_restart_after_kill_loses_no_acknowledged_comment(kind):
             if stop.is_set():
                 return
             try:
-                r = post_comment(session, blog.url, SEED_SLUG, f"{tag} comment {i}.", f"{tag}-{i}",
-                                 f"{tag}-{i}@example.org")
+                r = post_comment(
+                    session, blog.url, SEED_SLUG, f"{tag} comment {i}.", f"{tag}-{i}", f"{tag}-{i}@example.org"
+                )
             except requests.RequestException:  # the server is being killed under us
                 continue
             if r.status_code == 303:
@@ -148,8 +149,11 @@ def test_restart_after_kill_loses_no_acknowledged_comment(kind):
             engine = again.engine()
             with engine.connect() as conn:
                 rows = conn.execute(
-                    sa.text("SELECT author_name, author_email, raw_text, html, status FROM comment "
-                            "WHERE author_name LIKE :p"), {"p": f"{tag}-%"}
+                    sa.text(
+                        "SELECT author_name, author_email, raw_text, html, status FROM comment "
+                        "WHERE author_name LIKE :p"
+                    ),
+                    {"p": f"{tag}-%"},
                 ).all()
             engine.dispose()
             stored = [int(r.author_name.rsplit("-", 1)[1]) for r in rows]
@@ -157,10 +161,14 @@ def test_restart_after_kill_loses_no_acknowledged_comment(kind):
             assert len(stored) == len(set(stored))  # none twice
             for r in rows:  # and each one whole
                 i = r.author_name.rsplit("-", 1)[1]
-                assert (r.author_email, r.raw_text, r.status) == (f"{tag}-{i}@example.org", f"{tag} comment {i}.",
-                                                                 "pending")
+                assert (r.author_email, r.raw_text, r.status) == (
+                    f"{tag}-{i}@example.org",
+                    f"{tag} comment {i}.",
+                    "pending",
+                )
                 assert r.html == f"<p>{tag} comment {i}.</p>"
             # and the restarted server takes comments again
-            r = post_comment(BrowserSession(), again.url, SEED_SLUG, f"{tag} after the restart", "After",
-                             "after@example.org")
+            r = post_comment(
+                BrowserSession(), again.url, SEED_SLUG, f"{tag} after the restart", "After", "after@example.org"
+            )
             assert r.status_code == 303

@@ -199,8 +199,26 @@ hostile_text = st.one_of(
 
 def ids_as_text(site):
     known = [str(i) for i in site.ids.values()]
-    odd = ["0", "", "-1", "-0", "+1", " 1", "1 ", "1.0", "1e3", "0x1", "١", "１", "abc", str(2**31 - 1), str(2**31),
-           str(2**63), "9" * 100, "999999"]
+    odd = [
+        "0",
+        "",
+        "-1",
+        "-0",
+        "+1",
+        " 1",
+        "1 ",
+        "1.0",
+        "1e3",
+        "0x1",
+        "١",
+        "１",
+        "abc",
+        str(2**31 - 1),
+        str(2**31),
+        str(2**63),
+        "9" * 100,
+        "999999",
+    ]
     return st.one_of(st.sampled_from(known + odd), hostile_text)
 
 
@@ -309,8 +327,10 @@ def test_public_query_parameters_property(site):
     names = ["page", "replytocom", "unapproved", "moderation-hash"]
 
     @EXAMPLES
-    @given(path=st.sampled_from(["/", "/target/", "/target/comment-page-1/", "/other/", "/target/feed/", "/feed/"]),
-           query=query_strings(names))
+    @given(
+        path=st.sampled_from(["/", "/target/", "/target/comment-page-1/", "/other/", "/target/feed/", "/feed/"]),
+        query=query_strings(names),
+    )
     def attack(path, query):
         before, rows = reader_view(site), comment_rows(site)
         response = site.app.test_client().get(path, query_string=query)
@@ -425,8 +445,9 @@ def test_admin_bulk_property(site, moderator):
     @EXAMPLES
     @given(
         chosen=st.lists(ids, max_size=6),
-        action=st.one_of(st.sampled_from(["approve", "unapprove", "spam", "not-spam", "trash", "restore"]),
-                         hostile_text),
+        action=st.one_of(
+            st.sampled_from(["approve", "unapprove", "spam", "not-spam", "trash", "restore"]), hostile_text
+        ),
         next_=hostile_text,
     )
     def attack(chosen, action, next_):
@@ -440,8 +461,10 @@ def test_admin_row_actions_property(site, moderator):
     @EXAMPLES
     @given(
         which=st.one_of(st.sampled_from(site.playground), st.integers(-5, 2**40)),
-        action=st.one_of(st.sampled_from(["approve", "spam", "trash", "restore", "not-spam", "unapprove"]),
-                         st.text("abcdefghijklmnopqrstuvwxyz-%.", max_size=12)),
+        action=st.one_of(
+            st.sampled_from(["approve", "spam", "trash", "restore", "not-spam", "unapprove"]),
+            st.text("abcdefghijklmnopqrstuvwxyz-%.", max_size=12),
+        ),
         next_=hostile_text,
     )
     def attack(which, action, next_):
@@ -514,8 +537,17 @@ def test_a_parent_that_is_not_allowed_is_refused(site, parent):
 def test_repeated_fields_take_the_first_and_store_one_comment(site):
     cookie, token = fresh_reader()
     text = f"First of two {secrets.token_hex(4)}."
-    body = form_body([("comment", text), ("comment", "Second"), ("author", "Ada"), ("author", ""),
-                      ("email", "ada@example.org"), ("csrf_token", token), ("csrf_token", "junk")])
+    body = form_body(
+        [
+            ("comment", text),
+            ("comment", "Second"),
+            ("author", "Ada"),
+            ("author", ""),
+            ("email", "ada@example.org"),
+            ("csrf_token", token),
+            ("csrf_token", "junk"),
+        ]
+    )
     response = check_post(site, body, cookie)
     assert response.status_code == 303
     with site.app.app_context():
@@ -664,9 +696,15 @@ def test_another_sites_host_changes_nothing_for_other_readers(site, host):
 
 
 def test_trusted_hosts_refuse_another_sites_host(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": SECRET, "TRUSTED_HOSTS": ["blog.example.org"],
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite3'}",
-                      "CONTENT_DIR": str(tmp_path)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "TRUSTED_HOSTS": ["blog.example.org"],
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite3'}",
+            "CONTENT_DIR": str(tmp_path),
+        }
+    )
     with app.app_context():
         db.create_all()
         make_article("target", "The Target")

@@ -133,9 +133,7 @@ def test_no_email_or_ip_in_any_public_response(app, client, wxr_site):
     emails, ips, slugs = wxr_site
     secrets = {e.lower() for e in emails} | ips
     # Gravatar's kind of leak: an unsalted hash of the email is as good as the email.
-    hashes = {
-        h(e.strip().lower().encode()).hexdigest() for e in emails for h in (hashlib.md5, hashlib.sha256)
-    }
+    hashes = {h(e.strip().lower().encode()).hexdigest() for e in emails for h in (hashlib.md5, hashlib.sha256)}
 
     seeds = ["/", "/feed/", "/sitemap.xml"]
     for slug in slugs:

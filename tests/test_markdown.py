@@ -70,7 +70,7 @@ def html_of(text: str, **kwargs) -> str:
         ),
         pytest.param(
             "```python\nprint('<hi>')\n```",
-            '<pre><code class="language-python">print(\'&lt;hi&gt;\')\n</code></pre>\n',
+            "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>\n",
             id="fenced code keeps its language class",
         ),
         pytest.param(
@@ -87,7 +87,12 @@ def test_markup(markdown, expected):
 def test_heading_ids_are_unique_and_avoid_the_page_own_ids():
     html = html_of("## Notes\n\n## Notes\n\n### Notes\n\n## Comments\n\n## Respond")
     assert re.findall(r'<h\d id="([^"]+)"', html) == [
-        "notes", "notes-1", "notes-2", "comments-section", "respond-section"]
+        "notes",
+        "notes-1",
+        "notes-2",
+        "comments-section",
+        "respond-section",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -121,9 +126,13 @@ def test_toc_needs_three_sections(sections, toc):
     assert bool(result.toc_html) is toc
     if toc:
         assert result.toc_html.startswith(
-            '<nav class="toc" aria-labelledby="toc-title">\n<h2 id="toc-title">Contents</h2>')
+            '<nav class="toc" aria-labelledby="toc-title">\n<h2 id="toc-title">Contents</h2>'
+        )
         assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', result.toc_html) == [
-            ("part-1", "Part 1"), ("part-2", "Part 2"), ("part-3", "Part 3")]
+            ("part-1", "Part 1"),
+            ("part-2", "Part 2"),
+            ("part-3", "Part 3"),
+        ]
 
 
 @pytest.mark.parametrize(
@@ -184,23 +193,40 @@ def test_image_files_for_the_hash():
 def test_seed_article():
     """The issue's definition of done, on the rendered seed article."""
     source = read_source(HERE.parent / "content" / "diplomatic-meeting-between-north-korea-and-pakistan.md")
-    result = render(source.body, path=source.path, images_dir=source.path.parent / "images",
-                    first_line=source.body_start_line, summary=source.metadata["summary"])
+    result = render(
+        source.body,
+        path=source.path,
+        images_dir=source.path.parent / "images",
+        first_line=source.body_start_line,
+        summary=source.metadata["summary"],
+    )
     html = result.html
     sections = re.findall(r'<h2 id="([^"]+)">(.*?) <a class="header-anchor"', html)
     assert [title for _, title in sections] == [
-        "A History of Diplomatic Ties", "The Role of the North Korea Embassy in Islamabad",
-        "Economic and Trade Relations", "The Nuclear Issue and International Pressure",
-        "The Future of North Korea-Pakistan Relations", "Conclusion"]
+        "A History of Diplomatic Ties",
+        "The Role of the North Korea Embassy in Islamabad",
+        "Economic and Trade Relations",
+        "The Nuclear Issue and International Pressure",
+        "The Future of North Korea-Pakistan Relations",
+        "Conclusion",
+    ]
     figures = re.findall(
         r'<figure class="wp-caption"><img src="/media/[^"]+\.jpg\?v=\w+" alt="[^"]+" width="1200" height="675"'
-        r' loading="lazy" decoding="async">\n<figcaption class="wp-caption-text">([^<]+)</figcaption></figure>', html)
-    assert figures == ["Diplomatic Meeting Between North Korea and Pakistan",
-                       "North Korea Embassy in Islamabad, Pakistan", "The Future of North Korea-Pakistan Relations"]
+        r' loading="lazy" decoding="async">\n<figcaption class="wp-caption-text">([^<]+)</figcaption></figure>',
+        html,
+    )
+    assert figures == [
+        "Diplomatic Meeting Between North Korea and Pakistan",
+        "North Korea Embassy in Islamabad, Pakistan",
+        "The Future of North Korea-Pakistan Relations",
+    ]
     lists = re.findall(r"<ul>(.*?)</ul>", html, re.S)
     assert len(lists) == 1 and lists[0].count("<li>") == 3
-    for lead in ("Representing North Korean interests:", "Facilitating diplomatic communication:",
-                 "Providing consular services:"):
+    for lead in (
+        "Representing North Korean interests:",
+        "Facilitating diplomatic communication:",
+        "Providing consular services:",
+    ):
         assert f"<li><strong>{lead}</strong>" in lists[0]
     assert re.findall(r'<li><a href="#([^"]+)">', result.toc_html) == [slug for slug, _ in sections]
     assert "Leave a Reply" not in html

@@ -25,9 +25,16 @@ def add_comments(app, article_id, n, status=CommentStatus.APPROVED):
         start = utcnow() - timedelta(days=2)
         previous = None
         for i in range(n):
-            c = Comment(article_id=article_id, parent_id=previous.id if i % 2 and previous else None,
-                        author_name=f"Reader {i}", author_email=f"r{i}@example.org", raw_text=f"Words {i}",
-                        html=f"<p>Words {i}</p>", status=status, created_at=start + timedelta(seconds=i))
+            c = Comment(
+                article_id=article_id,
+                parent_id=previous.id if i % 2 and previous else None,
+                author_name=f"Reader {i}",
+                author_email=f"r{i}@example.org",
+                raw_text=f"Words {i}",
+                html=f"<p>Words {i}</p>",
+                status=status,
+                created_at=start + timedelta(seconds=i),
+            )
             db.session.add(c)
             if i % 2 == 0:
                 db.session.flush()

@@ -129,9 +129,7 @@ def _our_script(tag, attrs):
 
 def problems_in_page(html: str) -> list[str]:
     """Check the whole page for script and event handlers, and the comments section for any live tag."""
-    page = Checker(
-        forbidden={"script", "iframe", "object", "embed", "frame", "frameset", "applet"}, own=_our_script
-    )
+    page = Checker(forbidden={"script", "iframe", "object", "embed", "frame", "frameset", "applet"}, own=_our_script)
     page.feed(html)
     page.close()
     start = html.index('<section id="comments"')
