@@ -1,35 +1,199 @@
-"""Settings: defaults here, then the environment (``FLASK_*``, ``DATABASE_URL``, ``SECRET_KEY``)."""
+"""Settings: defaults here, then the environment (``FLASK_*``, ``DATABASE_URL``, ``SECRET_KEY``).
+
+The blog's own settings are declared once, as data, in ``SETTINGS``: each has its default, the parser
+that turns what was given (a string from the environment, JSON-decoded when it can be, or a Python
+value from ``test_config``) into a typed value, and what it means. ``load`` checks them all at start-up,
+so no caller converts a value again, and refuses to start with one line for each bad setting.
+"""
 
 import os
+import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
-DEFAULTS = {
-    # SPEC §7: the blog's own settings, overridable as FLASK_<NAME>.
-    "COMMENT_MODERATION": "all",
-    "COMMENT_FLOOD_SECONDS": 15,
-    "COMMENT_MAX_LINKS": 2,
-    "COMMENT_MODERATION_KEYS": "",
-    "COMMENT_DISALLOWED_KEYS": "",
-    "COMMENT_CHECK_DELIVERABILITY": False,
-    "COMMENT_PENDING_LINK_HOURS": 24 * 7,
-    "COMMENTS_PER_PAGE": 50,
-    "THREAD_DEPTH": 5,
-    "CLOSE_COMMENTS_DAYS": 0,
-    "CONTENT_DIR": "content",
-    "TRUSTED_PROXIES": 0,
-    "MAIL_SERVER": None,
-    "MAIL_PORT": 25,
-    "MAIL_FROM": None,
-    "MODERATOR_EMAILS": "",
-    "MAIL_TIMEOUT": 5,
-    "RETENTION_DAYS": 30,
-    "SITE_NAME": "Field Notes",
-    "SITE_DESCRIPTION": "Essays on diplomacy, places and the craft of writing for the web.",
-    "SITE_AUTHOR": "The Editors",
-    "ARTICLES_PER_PAGE": 10,
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_WINDOW_SECONDS": 15 * 60,
+import click
+from email_validator import validate_email
+
+
+class SettingsError(click.ClickException, ValueError):
+    """One or more settings are wrong; the message is one line for each.
+
+    A ``click.ClickException`` so that ``flask`` commands print the lines without a traceback.
+    """
+
+
+# Each parser returns the typed value or raises ValueError with what the setting must be.
+
+
+def whole(low: int, high: int) -> Callable:
+    """Parse a whole number from ``low`` to ``high``, given as a number or as text."""
+    expected = f"a whole number from {low} to {high}"
+
+    def parse(value) -> int:
+        if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(expected)
+        return value
+
+    return parse
+
+
+def number(low: float, high: float) -> Callable:
+    """Parse a number (fractions allowed) from ``low`` to ``high``."""
+    expected = f"a number from {low:g} to {high:g}"
+
+    def parse(value) -> float:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise ValueError(expected) from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            raise ValueError(expected)
+        return float(value)
+
+    return parse
+
+
+_TRUE, _FALSE = ("true", "yes", "1"), ("false", "no", "0")
+
+
+def boolean(value) -> bool:
+    """Parse true/false, yes/no or 1/0 (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | str) and str(value).strip().lower() in _TRUE + _FALSE:
+        return str(value).strip().lower() in _TRUE
+    raise ValueError("true or false (or yes/no, 1/0)")
+
+
+def one_of(*choices: str) -> Callable:
+    """Parse one of ``choices``, ignoring case and surrounding spaces."""
+
+    def parse(value) -> str:
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        raise ValueError("one of " + ", ".join(choices))
+
+    return parse
+
+
+def _text_of(value, expected: str) -> str:
+    # The environment's JSON decoding turns FLASK_SITE_NAME=1984 into a number: it is still text.
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(expected)
+
+
+def text(value) -> str:
+    """Parse non-empty text."""
+    value = _text_of(value, "some text")
+    if not value:
+        raise ValueError("some text")
+    return value
+
+
+def optional_text(value) -> str | None:
+    """Parse text, or nothing (unset, empty): None."""
+    if value is None:
+        return None
+    return _text_of(value, "some text or unset") or None
+
+
+def directory(value) -> str:
+    """Parse a folder, relative to where the command runs, as a blogger expects of ``FLASK_CONTENT_DIR=posts``."""
+    try:
+        return os.path.abspath(text(value))
+    except ValueError:
+        raise ValueError("a folder") from None
+
+
+def lines_of(value) -> tuple[str, ...]:
+    """Parse newline-separated text (or a list) into its non-empty, stripped lines."""
+    if isinstance(value, list | tuple):
+        value = "\n".join(_text_of(item, "text, one entry per line") for item in value)
+    return tuple(lines(_text_of(value or "", "text, one entry per line")))
+
+
+def _check_address(value: str) -> None:
+    validate_email(value, check_deliverability=False)  # no DNS look-ups at start-up
+
+
+def addresses(value) -> tuple[str, ...]:
+    """Parse email addresses, one per line or comma-separated (or a list)."""
+    expected = "email addresses, one per line or comma-separated"
+    try:
+        if isinstance(value, list | tuple):
+            value = "\n".join(_text_of(item, expected) for item in value)
+        given = tuple(item.strip() for item in re.split(r"[,\n]", _text_of(value or "", expected)) if item.strip())
+        for address in given:
+            _check_address(address)
+    except ValueError:  # EmailNotValidError is one
+        raise ValueError(expected) from None
+    return given
+
+
+def optional_address(value) -> str | None:
+    """Parse one email address, bare or as ``Name <address>``, or nothing."""
+    try:
+        given = optional_text(value)
+        if given is not None:
+            _check_address(parseaddr(given)[1])
+    except ValueError:
+        raise ValueError("an email address (or Name <address>), or unset") from None
+    return given
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # set as FLASK_<name> in the environment
+    default: object
+    parse: Callable
+    meaning: str
+
+
+SETTINGS = (
+    # SPEC §7 and §8: the blog's own settings.
+    Setting("COMMENT_MODERATION", "all", one_of("all", "previously-approved", "none"), "which comments are held"),
+    Setting("COMMENT_FLOOD_SECONDS", 15, whole(0, 86400), "least time between two comments; 0 off"),
+    Setting("COMMENT_MAX_LINKS", 2, whole(0, 1000), "this many links or more holds a comment; 0 off"),
+    Setting("COMMENT_MODERATION_KEYS", "", lines_of, "words, emails or IPs that hold a comment"),
+    Setting("COMMENT_DISALLOWED_KEYS", "", lines_of, "words, emails or IPs that trash a comment"),
+    Setting("COMMENT_CHECK_DELIVERABILITY", False, boolean, "look up the commenter's mail domain in DNS"),
+    Setting("COMMENT_PENDING_LINK_HOURS", 24 * 7, whole(1, 24 * 366), "how long a held comment's link shows it"),
+    Setting("COMMENTS_PER_PAGE", 50, whole(1, 1000), "top-level threads per comment page"),
+    Setting("THREAD_DEPTH", 5, whole(1, 10), "deepest reply level shown"),
+    Setting("CLOSE_COMMENTS_DAYS", 0, whole(0, 36500), "close comments on older articles; 0 never"),
+    Setting("CONTENT_DIR", "content", directory, "where the Markdown articles are"),
+    Setting("TRUSTED_PROXIES", 0, whole(0, 10), "how many proxies' X-Forwarded-For to trust"),
+    Setting("MAIL_SERVER", None, optional_text, "SMTP host for moderator notices; unset: none sent"),
+    Setting("MAIL_PORT", 25, whole(1, 65535), "SMTP port"),
+    Setting("MAIL_FROM", None, optional_address, "sender of moderator notices"),
+    Setting("MODERATOR_EMAILS", "", addresses, "who is told of held comments"),
+    Setting("MAIL_TIMEOUT", 5, number(0.1, 300), "seconds to wait for the SMTP server"),
+    Setting("RETENTION_DAYS", 30, whole(1, 3650), "spam and trash older than this are purged"),
+    Setting("SITE_NAME", "Field Notes", text, "the site's name"),
+    Setting(
+        "SITE_DESCRIPTION",
+        "Essays on diplomacy, places and the craft of writing for the web.",
+        text,
+        "the site's one-line description",
+    ),
+    Setting("SITE_AUTHOR", "The Editors", text, "byline of articles that name no author"),
+    Setting("ARTICLES_PER_PAGE", 10, whole(1, 1000), "articles per index page"),
+    Setting("LOGIN_MAX_FAILURES", 5, whole(1, 1000), "failed sign-ins before a pause"),
+    Setting("LOGIN_WINDOW_SECONDS", 15 * 60, whole(1, 86400), "the window failed sign-ins are counted in"),
+    Setting("MAX_ARTICLE_BYTES", 2 * 1024 * 1024, whole(1, 100 * 1024 * 1024), "largest article file published"),
+)
+
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS} | {
+    # Flask's and its extensions' own settings, kept as they are.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "MAX_FORM_PARTS": 200,
     # Cookies: HttpOnly and SameSite=Lax always; Secure outside debug (SPEC §6).
@@ -45,11 +209,15 @@ DEFAULTS = {
 
 
 def load(app, test_config=None):
-    """Fill ``app.config`` from the defaults, the environment and, in tests, ``test_config``."""
+    """Fill ``app.config`` from the defaults, the environment and, in tests, ``test_config``.
+
+    :raise SettingsError: if any of the blog's own settings is wrong, naming each.
+    """
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env()  # FLASK_COMMENT_MODERATION=none → COMMENT_MODERATION
     if test_config:
         app.config.from_mapping(test_config)
+    app.config.update(checked(app.config, test_config or {}))
 
     instance = Path(app.instance_path)
     if "SQLALCHEMY_DATABASE_URI" not in app.config or not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -78,8 +246,26 @@ def load(app, test_config=None):
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if key not in (test_config or {}) and f"FLASK_{key}" not in os.environ:
             app.config[key] = secure
-    # Relative to where the command runs, as a blogger expects of `FLASK_CONTENT_DIR=posts`.
-    app.config["CONTENT_DIR"] = os.path.abspath(app.config["CONTENT_DIR"])
+
+
+def checked(config, given) -> dict:
+    """Return the blog's settings typed, or raise SettingsError with one line per bad one.
+
+    ``given`` is the test_config; a value not in it came from the environment (shown as it was
+    written there) or from the defaults.
+    """
+    typed, problems = {}, []
+    for setting in SETTINGS:
+        value = config[setting.name]
+        try:
+            typed[setting.name] = setting.parse(value)
+        except ValueError as expected:
+            written = os.environ.get(f"FLASK_{setting.name}") if setting.name not in given else None
+            shown = str(value) if written is None else written
+            problems.append(f"FLASK_{setting.name} must be {expected}, not {shown!r}")
+    if problems:
+        raise SettingsError("\n".join(problems))
+    return typed
 
 
 def normalise_database_url(url: str) -> str:
