@@ -118,7 +118,7 @@ def lines_of(value) -> tuple[str, ...]:
     """Parse newline-separated text (or a list) into its non-empty, stripped lines."""
     if isinstance(value, list | tuple):
         value = "\n".join(_text_of(item, "text, one entry per line") for item in value)
-    return tuple(lines(_text_of(value or "", "text, one entry per line")))
+    return tuple(lines(_text_of("" if value is None else value, "text, one entry per line")))
 
 
 def _check_address(value: str) -> None:
@@ -131,7 +131,11 @@ def addresses(value) -> tuple[str, ...]:
     try:
         if isinstance(value, list | tuple):
             value = "\n".join(_text_of(item, expected) for item in value)
-        given = tuple(item.strip() for item in re.split(r"[,\n]", _text_of(value or "", expected)) if item.strip())
+        given = tuple(
+            item.strip()
+            for item in re.split(r"[,\n]", _text_of("" if value is None else value, expected))
+            if item.strip()
+        )
         for address in given:
             _check_address(address)
     except ValueError:  # EmailNotValidError is one
