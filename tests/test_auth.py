@@ -156,6 +156,31 @@ def test_a_session_from_another_address_is_dropped(client, moderator):
     assert elsewhere.status_code == 302  # strong session protection
 
 
+def remember_cookies(response, app) -> list[str]:
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
+
+
+def test_the_remember_cookie_is_deleted_only_when_sent(app, client, moderator):
+    client.get("/admin/login")
+    again = client.get("/admin/login")  # a session holding only the form's token: strong protection drops it
+    assert remember_cookies(again, app) == []
+    login(client)
+    assert (
+        remember_cookies(
+            client.post("/admin/logout", data={"csrf_token": csrf(client.get("/admin/comments").text)}), app
+        )
+        == []
+    )
+
+
+def test_a_sent_remember_cookie_is_deleted_with_its_attributes(app, client, moderator):
+    client.set_cookie(app.config["REMEMBER_COOKIE_NAME"], "stale")
+    (deletion,) = remember_cookies(client.get("/admin/login"), app)
+    assert "Max-Age=0" in deletion and "HttpOnly" in deletion and "SameSite=Lax" in deletion
+    assert client.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is None
+
+
 # -- throttling ------------------------------------------------------------------------------------------
 
 
