@@ -108,17 +108,20 @@ def _throttle_name(username: str) -> str:
 def lockout_remaining(username: str | None, ip: str, now: datetime | None = None, exclude_id: int | None = None) -> int:
     """Return how many seconds this username or address must still wait (0: may try now).
 
-    They are locked out while they have LOGIN_MAX_FAILURES failures within the last
-    LOGIN_WINDOW_SECONDS, until enough of those failures age out of the window.
+    An address is locked out with LOGIN_MAX_FAILURES failures within the last LOGIN_WINDOW_SECONDS,
+    whatever names it tried (so with that many for any one name from there, too). A name is locked out
+    from every address only with LOGIN_MAX_FAILURES_PER_NAME failures, far more: names are public (they
+    sign replies), and a guesser with a few addresses must not keep the owner out. Either lock lasts
+    until enough of those failures age out of the window.
     """
     now = now or utcnow()
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
-    wait = 0
-    keys = [LoginFailure.ip == ip]
+    config = current_app.config
+    window = timedelta(seconds=int(config["LOGIN_WINDOW_SECONDS"]))
+    limits = [(LoginFailure.ip == ip, int(config["LOGIN_MAX_FAILURES"]))]
     if username is not None:
-        keys.append(LoginFailure.username == _throttle_name(username))
-    for key in keys:
+        limits.append((LoginFailure.username == _throttle_name(username), int(config["LOGIN_MAX_FAILURES_PER_NAME"])))
+    wait = 0
+    for key, limit in limits:
         query = sa.select(LoginFailure.created_at).where(key, LoginFailure.created_at > now - window)
         if exclude_id is not None:
             query = query.where(LoginFailure.id != exclude_id)
@@ -459,6 +462,7 @@ def _deletes(set_cookie: str, name: str) -> bool:
 
 def init_app(app):
     app.config.setdefault("REMEMBER_COOKIE_NAME", flask_login.COOKIE_NAME)
+    app.config.setdefault("LOGIN_MAX_FAILURES_PER_NAME", 100)
     # Registered before Flask-Login's own after_request hook, so that it runs after it (Flask runs them
     # in the reverse order).
     app.after_request(_delete_remember_cookie_only_when_sent)
