@@ -415,7 +415,7 @@ def set_password_command(username, password_stdin):
         set_password(username, password)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password changed for {username!r}.")
+    click.echo(f"Password changed for {username!r}; every session of theirs is signed out.")
 
 
 @moderator_cli.command("sign-out-everywhere")

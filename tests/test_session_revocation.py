@@ -2,8 +2,11 @@
 password change or `moderator sign-out-everywhere` opens nothing afterwards, in any browser."""
 
 import pytest
+import sqlalchemy as sa
 from flask_login import encode_cookie
+from flask_migrate import downgrade, upgrade
 
+from blog import auth, create_app
 from blog.extensions import db
 from blog.models import Moderator
 from tests.moderation import (
@@ -15,6 +18,7 @@ from tests.moderation import (
     make_comment,
     make_moderator,
 )
+from tests.test_migrations import MIGRATIONS
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -67,6 +71,7 @@ def sign_out(browser):
 def set_password(runner):
     result = runner.invoke(args=["moderator", "set-password", "mod", "--password-stdin"], input="another passphrase\n")
     assert result.exit_code == 0, result.output
+    assert result.output == "Password changed for 'mod'; every session of theirs is signed out.\n"
 
 
 def sign_out_everywhere(runner):
@@ -144,3 +149,32 @@ def test_the_password_still_signs_in_after_set_password(app, runner, comment_id)
     set_password(runner)
     assert login(app.test_client(), password=PASSWORD).status_code == 200
     assert login(app.test_client(), password="another passphrase").status_code == 303
+
+
+def test_the_migration_gives_each_existing_moderator_a_token_of_their_own(app_config):
+    """Moderators made before sessions could be ended get distinct random tokens, and can sign in."""
+    app = create_app(app_config)
+    try:
+        with app.app_context():
+            upgrade(directory=MIGRATIONS, revision="0002_duplicate_check_indexes")
+            with db.engine.begin() as conn:
+                for name in ("ann", "bob"):
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO moderator (username, password_hash, email, created_at)"
+                            " VALUES (:name, :hash, '', CURRENT_TIMESTAMP)"
+                        ),
+                        {"name": name, "hash": auth.hash_password(PASSWORD)},
+                    )
+            upgrade(directory=MIGRATIONS)
+            tokens = db.session.scalars(sa.select(Moderator.session_token)).all()
+            assert len(set(tokens)) == 2 and all(len(token) >= 32 for token in tokens)
+            db.session.remove()
+        assert login(app.test_client(), "ann").status_code == 303
+    finally:
+        with app.app_context():
+            db.session.remove()
+            downgrade(directory=MIGRATIONS, revision="base")
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.engine.dispose()
