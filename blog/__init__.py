@@ -16,11 +16,10 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import database  # noqa: F401  (registers the SQLite engine hooks)
-    from .extensions import db, login_manager, migrate
+    from .extensions import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
-    login_manager.init_app(app)
 
     from . import (
         admin,

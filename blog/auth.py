@@ -3,11 +3,13 @@
 import functools
 import math
 import re
+import secrets
 import sys
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import click
+import flask_login
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -45,8 +47,15 @@ hasher = PasswordHasher()
 
 
 @login_manager.user_loader
-def load_moderator(user_id: str):
-    return db.session.get(Moderator, int(user_id))
+def load_moderator(user_id: str) -> Moderator | None:
+    """Return the moderator a session or remember-me cookie names, unless their sessions were ended since."""
+    moderator_id, _, token = user_id.partition(":")
+    if not moderator_id.isdigit() or not token:
+        return None  # a cookie from before sessions could be ended names the moderator alone
+    moderator = db.session.get(Moderator, int(moderator_id))
+    if moderator is None or not secrets.compare_digest(moderator.session_token, token):
+        return None
+    return moderator
 
 
 class LoginThrottled(Exception):
@@ -99,17 +108,20 @@ def _throttle_name(username: str) -> str:
 def lockout_remaining(username: str | None, ip: str, now: datetime | None = None, exclude_id: int | None = None) -> int:
     """Return how many seconds this username or address must still wait (0: may try now).
 
-    They are locked out while they have LOGIN_MAX_FAILURES failures within the last
-    LOGIN_WINDOW_SECONDS, until enough of those failures age out of the window.
+    An address is locked out with LOGIN_MAX_FAILURES failures within the last LOGIN_WINDOW_SECONDS,
+    whatever names it tried (so with that many for any one name from there, too). A name is locked out
+    from every address only with LOGIN_MAX_FAILURES_PER_NAME failures, far more: names are public (they
+    sign replies), and a guesser with a few addresses must not keep the owner out. Either lock lasts
+    until enough of those failures age out of the window.
     """
     now = now or utcnow()
-    limit = int(current_app.config["LOGIN_MAX_FAILURES"])
-    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
-    wait = 0
-    keys = [LoginFailure.ip == ip]
+    config = current_app.config
+    window = timedelta(seconds=int(config["LOGIN_WINDOW_SECONDS"]))
+    limits = [(LoginFailure.ip == ip, int(config["LOGIN_MAX_FAILURES"]))]
     if username is not None:
-        keys.append(LoginFailure.username == _throttle_name(username))
-    for key in keys:
+        limits.append((LoginFailure.username == _throttle_name(username), int(config["LOGIN_MAX_FAILURES_PER_NAME"])))
+    wait = 0
+    for key, limit in limits:
         query = sa.select(LoginFailure.created_at).where(key, LoginFailure.created_at > now - window)
         if exclude_id is not None:
             query = query.where(LoginFailure.id != exclude_id)
@@ -278,6 +290,7 @@ def login():
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
+    end_sessions(current_user.username)
     logout_user()
     session.clear()
     flash("You are now logged out.", "success")
@@ -331,6 +344,22 @@ def set_password(username: str, password: str) -> None:
         db.session.rollback()
         raise ValueError(f"There is no moderator named {username!r}.")
     moderator.password_hash = hash_password(password)
+    # Whoever signed in with the old password is signed out.
+    moderator.end_sessions()
+    db.session.commit()
+
+
+def end_sessions(username: str) -> None:
+    """End every session of this moderator, in every browser, remember-me cookies included.
+
+    :raise ValueError: for an unknown moderator.
+    """
+    begin_write()
+    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
+    if moderator is None:
+        db.session.rollback()
+        raise ValueError(f"There is no moderator named {username!r}.")
+    moderator.end_sessions()
     db.session.commit()
 
 
@@ -386,10 +415,58 @@ def set_password_command(username, password_stdin):
         set_password(username, password)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password changed for {username!r}.")
+    click.echo(f"Password changed for {username!r}; every session of theirs is signed out.")
+
+
+@moderator_cli.command("sign-out-everywhere")
+@click.argument("username")
+def sign_out_everywhere_command(username):
+    """End every session of a moderator, in every browser (a lost laptop, a shared computer)."""
+    try:
+        end_sessions(username)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Signed out every session of {username!r}.")
+
+
+def _delete_remember_cookie_only_when_sent(response):
+    """Replace Flask-Login's bare deletion of the remember-me cookie: only when sent, with its attributes.
+
+    Flask-Login 0.6 deletes it with no Secure, HttpOnly or SameSite whenever strong session protection drops
+    a session, which a fresh sign-in page's CSRF-only session trips on every visit, though we never set
+    that cookie.
+    """
+    config = current_app.config
+    name = config["REMEMBER_COOKIE_NAME"]
+    cookies = response.headers.getlist("Set-Cookie")
+    kept = [c for c in cookies if not _deletes(c, name)]
+    if len(kept) == len(cookies):
+        return response
+    response.headers.setlist("Set-Cookie", kept)
+    if name in request.cookies:
+        response.delete_cookie(
+            name,
+            domain=config.get("REMEMBER_COOKIE_DOMAIN"),
+            path=config.get("REMEMBER_COOKIE_PATH", "/"),
+            secure=config["REMEMBER_COOKIE_SECURE"],
+            httponly=config["REMEMBER_COOKIE_HTTPONLY"],
+            samesite=config["REMEMBER_COOKIE_SAMESITE"],
+        )
+    return response
+
+
+def _deletes(set_cookie: str, name: str) -> bool:
+    value, *attributes = set_cookie.split(";")
+    return value.strip() == f"{name}=" and any(a.strip().lower() == "max-age=0" for a in attributes)
 
 
 def init_app(app):
+    app.config.setdefault("REMEMBER_COOKIE_NAME", flask_login.COOKIE_NAME)
+    app.config.setdefault("LOGIN_MAX_FAILURES_PER_NAME", 100)
+    # Registered before Flask-Login's own after_request hook, so that it runs after it (Flask runs them
+    # in the reverse order).
+    app.after_request(_delete_remember_cookie_only_when_sent)
+    login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     # A session cookie replayed from another address or browser is dropped, not honoured.
     login_manager.session_protection = "strong"

@@ -1,6 +1,7 @@
 """The data: articles, their comments, the moderators and what the moderators did."""
 
 import enum
+import secrets
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -126,12 +127,25 @@ class Comment(db.Model):
     )
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Moderator(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every session and remember-me cookie of this moderator (get_id); a new one ends them all.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie issued so far open nothing."""
+        self.session_token = new_session_token()
 
 
 class ModerationEvent(db.Model):

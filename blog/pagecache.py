@@ -63,7 +63,7 @@ class PageCache:
         self.pages: OrderedDict[tuple[str, int], Page] = OrderedDict()
         self.lock = threading.Lock()
         self.key = csrf.key_for(app.config["SECRET_KEY"])
-        self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", "remember_token"}
+        self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", app.config["REMEMBER_COOKIE_NAME"]}
         self.placeholder = csrf.PLACEHOLDER.encode()
         self.local = threading.local()  # each worker thread's own connection for the version lookup
         self.dedicated = []

@@ -156,6 +156,31 @@ def test_a_session_from_another_address_is_dropped(client, moderator):
     assert elsewhere.status_code == 302  # strong session protection
 
 
+def remember_cookies(response, app) -> list[str]:
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    return [c for c in response.headers.getlist("Set-Cookie") if c.startswith(f"{name}=")]
+
+
+def test_the_remember_cookie_is_deleted_only_when_sent(app, client, moderator):
+    client.get("/admin/login")
+    again = client.get("/admin/login")  # a session holding only the form's token: strong protection drops it
+    assert remember_cookies(again, app) == []
+    login(client)
+    assert (
+        remember_cookies(
+            client.post("/admin/logout", data={"csrf_token": csrf(client.get("/admin/comments").text)}), app
+        )
+        == []
+    )
+
+
+def test_a_sent_remember_cookie_is_deleted_with_its_attributes(app, client, moderator):
+    client.set_cookie(app.config["REMEMBER_COOKIE_NAME"], "stale")
+    (deletion,) = remember_cookies(client.get("/admin/login"), app)
+    assert "Max-Age=0" in deletion and "HttpOnly" in deletion and "SameSite=Lax" in deletion
+    assert client.get_cookie(app.config["REMEMBER_COOKIE_NAME"]) is None
+
+
 # -- throttling ------------------------------------------------------------------------------------------
 
 
@@ -163,17 +188,49 @@ def fail_login(client, username="mod", ip="192.0.2.1"):
     return login(client, username, "not the password", environ_base={"REMOTE_ADDR": ip})
 
 
-def test_five_failures_for_a_username_lock_it_for_the_window(app, client, moderator):
-    codes = [fail_login(client, ip=f"192.0.2.{i}").status_code for i in range(5)]
-    assert codes == [200] * 5
+def test_failures_from_five_addresses_do_not_lock_the_owner_out(app, client, moderator):
+    """Moderator names are public (they sign replies): a guesser must not keep the owner out."""
+    assert [fail_login(client, ip=f"192.0.2.{i}").status_code for i in range(5)] == [200] * 5
+    assert login(client, environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 303
 
-    locked = login(client, environ_base={"REMOTE_ADDR": "198.51.100.1"})  # right password, new address
+
+def test_five_failures_from_one_address_lock_that_address_for_the_name(app, client, moderator):
+    assert [fail_login(client, ip="192.0.2.7").status_code for _ in range(5)] == [200] * 5
+
+    locked = login(client, environ_base={"REMOTE_ADDR": "192.0.2.7"})  # right password, same address
     assert locked.status_code == 429
     assert "Too many failed sign-in attempts. Please try again in 15 minutes." in locked.text
     assert 890 <= int(locked.headers["Retry-After"]) <= 900
     assert client.get("/admin/comments").status_code == 302
     with app.app_context():  # a refused attempt is not a failure: the window does not grow
         assert db.session.scalar(db.select(db.func.count(LoginFailure.id))) == 5
+    assert login(client, environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 303
+
+
+def test_the_default_limit_for_a_name_across_addresses_is_far_above_the_one_for_an_address(app):
+    assert app.config["LOGIN_MAX_FAILURES_PER_NAME"] == 100
+    assert app.config["LOGIN_MAX_FAILURES_PER_NAME"] >= 10 * app.config["LOGIN_MAX_FAILURES"]
+
+
+@pytest.fixture
+def name_limit(app_config):
+    app_config.update(LOGIN_MAX_FAILURES_PER_NAME=12)
+
+
+def test_a_name_failing_from_very_many_addresses_is_locked_everywhere(name_limit, app, client, moderator):
+    """A distributed guesser (one try per address) is still stopped, at the limit for the name."""
+    with app.app_context():
+        make_moderator("other")
+    assert [fail_login(client, ip=f"192.0.2.{i}").status_code for i in range(12)] == [200] * 12
+
+    locked = login(client, environ_base={"REMOTE_ADDR": "198.51.100.1"})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts. Please try again in 15 minutes." in locked.text
+    assert 890 <= int(locked.headers["Retry-After"]) <= 900
+    # Any spelling of the name counts as the name; other names and the sign-in page stay open.
+    assert login(client, "MOD", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 429
+    assert client.get("/admin/login", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
+    assert login(client, "other", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 303
 
 
 def test_five_failures_from_an_address_lock_it_whatever_the_username(client, moderator):
