@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import click
-import flask_login
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -461,8 +460,6 @@ def _deletes(set_cookie: str, name: str) -> bool:
 
 
 def init_app(app):
-    app.config.setdefault("REMEMBER_COOKIE_NAME", flask_login.COOKIE_NAME)
-    app.config.setdefault("LOGIN_MAX_FAILURES_PER_NAME", 100)
     # Registered before Flask-Login's own after_request hook, so that it runs after it (Flask runs them
     # in the reverse order).
     app.after_request(_delete_remember_cookie_only_when_sent)

@@ -191,7 +191,13 @@ SETTINGS = (
     ),
     Setting("SITE_AUTHOR", "The Editors", text, "byline of articles that name no author"),
     Setting("ARTICLES_PER_PAGE", 10, whole(1, 1000), "articles per index page"),
-    Setting("LOGIN_MAX_FAILURES", 5, whole(1, 1000), "failed sign-ins before a pause"),
+    Setting("LOGIN_MAX_FAILURES", 5, whole(1, 1000), "failed sign-ins from one address before a pause"),
+    Setting(
+        "LOGIN_MAX_FAILURES_PER_NAME",
+        100,
+        whole(1, 100000),
+        "failed sign-ins for one name, from all addresses together, before that name pauses",
+    ),
     Setting("LOGIN_WINDOW_SECONDS", 15 * 60, whole(1, 86400), "the window failed sign-ins are counted in"),
     Setting("MAX_ARTICLE_BYTES", 2 * 1024 * 1024, whole(1, 100 * 1024 * 1024), "largest article file published"),
 )
@@ -204,6 +210,7 @@ DEFAULTS = {setting.name: setting.default for setting in SETTINGS} | {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_NAME": "blog_session",
+    "REMEMBER_COOKIE_NAME": "remember_token",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -47,6 +47,7 @@ GOOD = [
     ("SITE_AUTHOR", "Ann Author", "Ann Author"),
     ("ARTICLES_PER_PAGE", "20", 20),
     ("LOGIN_MAX_FAILURES", 3, 3),
+    ("LOGIN_MAX_FAILURES_PER_NAME", "250", 250),
     ("LOGIN_WINDOW_SECONDS", 60, 60),
     ("MAX_ARTICLE_BYTES", 1024, 1024),
 ]
@@ -80,6 +81,7 @@ BAD = [
     ("SITE_AUTHOR", None, "must be some text, not 'None'"),
     ("ARTICLES_PER_PAGE", 0, "must be a whole number from 1 to 1000, not '0'"),
     ("LOGIN_MAX_FAILURES", True, "must be a whole number from 1 to 1000, not 'True'"),
+    ("LOGIN_MAX_FAILURES_PER_NAME", 0, "must be a whole number from 1 to 100000, not '0'"),
     ("LOGIN_WINDOW_SECONDS", 1.5, "must be a whole number from 1 to 86400, not '1.5'"),
     ("MAX_ARTICLE_BYTES", -1, "must be a whole number from 1 to 104857600, not '-1'"),
 ]
