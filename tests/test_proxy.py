@@ -10,7 +10,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from blog import security
+from blog import create_app, security
 from blog.extensions import db
 from blog.models import Comment
 from tests.comment_actions import make_article, post_comment
@@ -108,3 +108,19 @@ def test_a_clean_mount_path_is_kept(app, article):
     response = app.test_client().get("/on-embassies/", environ_overrides={"SCRIPT_NAME": "/blog"})
     assert response.status_code == 200
     assert 'href="/blog/static/css/site.css' in response.text
+
+
+def test_a_refused_host_gets_the_error_page_with_links_under_the_mount_path(app_config, article):
+    """With the Host refused, Flask builds no URLs for the request; the error page still links the site."""
+    app = create_app({**app_config, "TRUSTED_HOSTS": ["blog.example.org"]})
+    try:
+        response = app.test_client().get(
+            "/on-embassies/", headers={"Host": "evil.example"}, environ_overrides={"SCRIPT_NAME": "/blog"}
+        )
+        assert response.status_code == 400
+        assert 'href="/blog/static/css/site.css"' in response.text
+        assert 'href="/blog/"' in response.text  # "Go to the front page"
+        assert "evil.example" not in response.text
+    finally:
+        with app.app_context():
+            db.engine.dispose()
