@@ -17,6 +17,11 @@ max_requests = 0
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG")  # off unless asked: it costs ~10% at full load
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Take no WSGI variable from a request header, not even from a trusted address (nginx's, and any local
+# client's): gunicorn's default takes SCRIPT_NAME and PATH_INFO so, and answered 500 to any request whose
+# path did not start with a client's SCRIPT_NAME header. The blog is mounted at the root, or where the
+# operator's SCRIPT_NAME environment variable says.
+forwarder_headers = ""
 
 
 def post_fork(server, worker):

@@ -1,7 +1,6 @@
 """A Flask blog that publishes Markdown articles and takes WordPress-style moderated comments."""
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 
@@ -11,9 +10,9 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     config.load(app, test_config)
 
-    if app.config["TRUSTED_PROXIES"]:
-        n = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    from . import security
+
+    security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
 
     from . import database  # noqa: F401  (registers the SQLite engine hooks)
     from .extensions import db, migrate

@@ -7,6 +7,8 @@ into PostgreSQL and back. The database's own tools work too (README, "Backup and
 import base64
 import enum
 import json
+import os
+import tempfile
 from datetime import datetime
 
 import click
@@ -105,15 +107,36 @@ def load(stream) -> dict[str, int]:
     return counts
 
 
+def write_private(path: str, write):
+    """Call ``write(stream)`` on a new file readable by its owner only, then put it at ``path`` at once.
+
+    A backup holds every email and IP the database does, so it is created 0600 whatever the umask, and
+    it replaces an older backup only once complete. Return what ``write`` returns.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".backup-")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            result = write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return result
+
+
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 @with_appcontext
 def backup_command(path):
     """Write a backup of the whole database to PATH (use - for standard output)."""
-    with click.open_file(path, "w", encoding="utf-8", atomic=path != "-") as stream:
-        counts = dump(stream)
-    if path != "-":
-        click.echo(", ".join(f"{n} {t}" for t, n in counts.items()))
+    if path == "-":
+        dump(click.get_text_stream("stdout"))
+        return
+    counts = write_private(path, dump)
+    click.echo(", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
 @click.command("restore")

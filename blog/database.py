@@ -1,5 +1,7 @@
-"""Engine set-up: SQLite's WAL mode and write locks, and the write-transaction helper."""
+"""Engine set-up: SQLite's file mode, WAL mode and write locks, and the write-transaction helper."""
 
+import contextlib
+import os
 import sqlite3
 
 from sqlalchemy import event
@@ -8,6 +10,23 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_create_private(dialect, _record, cargs, cparams):
+    """Create a new SQLite database file readable by its owner only, before SQLite opens it.
+
+    It holds commenters' emails and IPs; SQLite would create it with the umask's mode (often 0644), and
+    gives its -wal and -shm files the mode of the database file, so they follow.
+    """
+    if dialect.name != "sqlite" or cparams.get("uri"):
+        return
+    path = cargs[0] if cargs else cparams.get("database", "")
+    if not path or path == ":memory:":
+        return
+    # A missing folder or a read-only path: SQLite's own error says it better. An existing file keeps its mode.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 @event.listens_for(Engine, "connect")

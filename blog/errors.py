@@ -1,8 +1,7 @@
 """Error pages in the site layout, so no reader is left on a dead end."""
 
 from flask import current_app, render_template, request
-from flask.globals import request_ctx
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException, SecurityError
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -19,17 +18,29 @@ MESSAGES = {
 
 def render_error(error: HTTPException):
     code = error.code or 500
-    if request_ctx.url_adapter is None:
-        # The Host header was refused (not in TRUSTED_HOSTS, or malformed), so Flask made no URL adapter;
-        # the page only needs paths, which do not depend on the host.
-        request_ctx.url_adapter = current_app.url_map.bind("localhost", script_name=request.root_path or "/")
     title, message = MESSAGES.get(code, (error.name, error.description))
     if request.blueprint == "admin" and code == 401:
         message = "Please sign in as a moderator to do that."
     response = error.get_response()
-    response.set_data(render_template("error.html", code=code, title=title, message=message))
+    response.set_data(
+        render_template("error.html", code=code, title=title, message=message, **_paths_for_refused_host())
+    )
     response.content_type = "text/html; charset=utf-8"
     return response
+
+
+def _paths_for_refused_host() -> dict:
+    """Give the page a ``url_for`` of its own when the Host header was refused.
+
+    Flask then builds no URLs for the request (the Host is not in TRUSTED_HOSTS: SecurityError; or it is
+    no host name at all: BadHost); the page needs only paths, which do not depend on the host. Passed as
+    a template variable, it stands in for Flask's ``url_for`` global in this one rendering, with no
+    private Flask internals touched.
+    """
+    if not isinstance(request.routing_exception, SecurityError | BadHost):
+        return {}
+    paths = current_app.url_map.bind("localhost", script_name=request.root_path or "/")
+    return {"url_for": lambda endpoint, **values: paths.build(endpoint, values)}
 
 
 def init_app(app):

@@ -1,4 +1,19 @@
-"""Response headers that every page carries (CSP, nosniff, referrer policy, framing)."""
+"""What a request may carry in, and what every response carries out.
+
+In: the client's address from a trusted proxy's X-Forwarded-For, and the mount path (SCRIPT_NAME), each
+used only when it is well formed. Out: the headers every page carries (CSP, nosniff, referrer policy,
+framing).
+"""
+
+import ipaddress
+import logging
+import re
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+log = logging.getLogger(__name__)
+# A mount path as an operator sets it (gunicorn's SCRIPT_NAME variable): "/blog", "/sites/notes".
+_MOUNT_PATH = re.compile(r"(?:/(?!\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)*/?", re.ASCII)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -20,6 +35,54 @@ def add_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+class CheckedEnviron:
+    """WSGI middleware: use the client address and mount path the server hands on only when well formed.
+
+    A forwarded client address that is no IP address (``unknown``, ``1.2.3.4:80``, anything a client
+    wrote into the header before the proxy appended its own hop) would be stored with comments and key
+    the flood rule and the login throttle: the proxy's peer address is used instead. A mount path that
+    is not a plain path (``..``, ``//host``, control characters) would end up in links and ``Location``
+    headers: the blog answers at the root instead. Each is logged once per process, not once per request,
+    so a client cannot flood the log.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.warned = set()
+
+    def __call__(self, environ, start_response):
+        original = environ.get("werkzeug.proxy_fix.orig")  # set by ProxyFix, which put the hop in REMOTE_ADDR
+        if original is not None and environ.get("REMOTE_ADDR") != original["REMOTE_ADDR"]:
+            environ["REMOTE_ADDR"] = self._client_address(environ["REMOTE_ADDR"], original["REMOTE_ADDR"])
+        script_name = environ.get("SCRIPT_NAME", "")
+        if not _MOUNT_PATH.fullmatch(script_name):
+            self._warn_once("SCRIPT_NAME %.100r is not a plain path; answering at the root", script_name)
+            environ["SCRIPT_NAME"] = ""
+        return self.wsgi_app(environ, start_response)
+
+    def _client_address(self, forwarded: str, peer: str) -> str:
+        try:
+            return str(ipaddress.ip_address(forwarded.strip()))  # one spelling per address, for the flood rule
+        except ValueError:
+            self._warn_once(
+                "X-Forwarded-For hop %.100r is not an IP address; using the peer address %s", forwarded, peer
+            )
+            return peer
+
+    def _warn_once(self, message: str, *values) -> None:
+        if message in self.warned:
+            return
+        self.warned.add(message)
+        log.warning(message + " (logged once per process)", *values)
+
+
+def trust_proxies(app):
+    """Wrap the app in ProxyFix for FLASK_TRUSTED_PROXIES proxies, checking what they forward."""
+    app.wsgi_app = CheckedEnviron(app.wsgi_app)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def init_app(app):

@@ -143,3 +143,18 @@ def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
                 conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
             db.drop_all()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_backup_is_readable_by_the_owner_only(app, runner, tmp_path, existing):
+    """A backup holds every email and IP the database does; a file it replaces may have been looser."""
+    path = tmp_path / "blog.backup"
+    if existing:
+        path.write_text("an older backup")
+        path.chmod(0o644)
+    with app.app_context():
+        _fill()
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.read_text().startswith('{"format": "blog-backup/1"')

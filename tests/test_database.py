@@ -1,5 +1,6 @@
 """The engine set-up: SQLite in WAL mode, writers holding the write lock from their first statement."""
 
+import os
 import sqlite3
 
 import pytest
@@ -45,3 +46,14 @@ def test_plain_reads_do_not_lock_out_writers(sqlite_app):
         other.execute("ROLLBACK")
         other.close()
         db.session.rollback()
+
+
+def test_the_database_and_its_wal_files_are_readable_by_the_owner_only(sqlite_app):
+    """The database holds commenters' emails and IPs: no other account on the machine may read it,
+    whatever the umask of whoever ran `make serve` or the first `flask db upgrade`."""
+    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite_app.app_context():
+        db.session.execute(sa.text("CREATE TABLE written (x INTEGER)"))  # a write makes the WAL and SHM files
+        db.session.commit()
+        files = {suffix: os.stat(path + suffix).st_mode & 0o777 for suffix in ("", "-wal", "-shm")}
+    assert files == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
