@@ -18,7 +18,7 @@ from blog import create_app
 from blog.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = ROOT / "tests" / "corpora"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -32,10 +32,10 @@ def require(condition: bool, reason: str):
 
 
 def corpus(*parts) -> Path:
-    """Return a path in ../shared/corpora, skipping (with the reason) where that folder is absent."""
+    """Return a path in tests/corpora (third-party test data kept in the repository); a missing file fails."""
     path = CORPORA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"corpus {path} is absent (it lives in ../shared/corpora beside the project)")
+        pytest.fail(f"corpus file {path} is missing: it belongs in the repository (see tests/corpora/README.md)")
     return path
 
 
