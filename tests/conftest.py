@@ -19,6 +19,9 @@ from blog.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "tests" / "corpora"
+# The tests' own small blog: three articles (copies of the blog's first ones) and their images, drawn by
+# scripts/make_images.py. Tests publish this, never content/, which is the blogger's to change.
+SITE = ROOT / "tests" / "content" / "site"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -127,6 +130,6 @@ def runner(app):
 
 @pytest.fixture
 def seed_content(content_dir):
-    """Copy the project's own content/ into the test's content folder."""
-    shutil.copytree(ROOT / "content", content_dir, dirs_exist_ok=True)
+    """Copy the tests' own site (tests/content/site: three articles, three images) into the content folder."""
+    shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
     return content_dir
