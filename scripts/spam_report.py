@@ -23,7 +23,7 @@ from blog.config import DEFAULTS  # noqa: E402
 from blog.models import CommentStatus  # noqa: E402
 from blog.moderation import RULES, Candidate, decide  # noqa: E402
 
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "youtube-spam-collection"
+DEFAULT_CORPUS = ROOT / "tests" / "corpora" / "youtube-spam-collection"
 HOLDS = {CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.TRASH}
 
 

@@ -2,7 +2,7 @@
 
 Set ``TEST_DATABASE_URL`` to a PostgreSQL URL to run the whole suite there; each run works in a schema
 of its own, dropped at the end. Under ``CI=true`` a test that needs a missing component fails instead
-of skipping (see ``require``).
+of skipping (see ``require``), and so does any skip whose reason is not in ``ALLOWED_SKIPS``.
 """
 
 import os
@@ -18,8 +18,48 @@ from blog import create_app
 from blog.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = ROOT / "tests" / "corpora"
+# The tests' own small blog: three articles (copies of the blog's first ones) and their images, drawn by
+# scripts/make_images.py. Tests publish this, never content/, which is the blogger's to change.
+SITE = ROOT / "tests" / "content" / "site"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+# Under CI=true a skipped test fails unless its reason is one of these: what legitimately differs between
+# the suite's two runs (SQLite, then PostgreSQL). A missing tool, corpus or service is never a reason there.
+ALLOWED_SKIPS = (
+    "needs TEST_DATABASE_URL (PostgreSQL)",
+    "SQLite-specific: this run tests PostgreSQL",
+)
+
+
+def skip_not_allowed(report) -> str | None:
+    """The complaint about a skipped report under CI=true, or None where the skip is allowed."""
+    if not (IN_CI and report.skipped) or hasattr(report, "wasxfail"):
+        return None
+    reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
+    if reason in ALLOWED_SKIPS:
+        return None
+    return f"CI=true turns this skip into a failure: its reason {reason!r} is not in ALLOWED_SKIPS (tests/conftest.py)"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    complaint = skip_not_allowed(report)
+    if complaint:
+        report.outcome, report.longrepr = "failed", complaint
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    # A module that skips itself as it is collected (allow_module_level) is held to the same list.
+    report = yield
+    complaint = skip_not_allowed(report)
+    if complaint:
+        report.outcome, report.longrepr = "failed", complaint
+    return report
 
 
 def require(condition: bool, reason: str):
@@ -32,10 +72,10 @@ def require(condition: bool, reason: str):
 
 
 def corpus(*parts) -> Path:
-    """Return a path in ../shared/corpora, skipping (with the reason) where that folder is absent."""
+    """Return a path in tests/corpora (third-party test data kept in the repository); a missing file fails."""
     path = CORPORA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"corpus {path} is absent (it lives in ../shared/corpora beside the project)")
+        pytest.fail(f"corpus file {path} is missing: it belongs in the repository (see tests/corpora/README.md)")
     return path
 
 
@@ -127,6 +167,6 @@ def runner(app):
 
 @pytest.fixture
 def seed_content(content_dir):
-    """Copy the project's own content/ into the test's content folder."""
-    shutil.copytree(ROOT / "content", content_dir, dirs_exist_ok=True)
+    """Copy the tests' own site (tests/content/site: three articles, three images) into the content folder."""
+    shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
     return content_dir

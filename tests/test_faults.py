@@ -15,6 +15,7 @@ from blog.models import Comment
 from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, free_port, post_comment
 from tests.comment_actions import Tags, form_fields, make_article
 from tests.comment_actions import post_comment as post_form
+from tests.conftest import SITE
 
 SECRET = "test-secret-key"
 TYPED = {
@@ -116,6 +117,7 @@ def kinds():
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", kinds())
 def test_restart_after_kill_loses_no_acknowledged_comment(kind):
+    site = {"FLASK_CONTENT_DIR": str(SITE)}  # the tests' own articles, not the blogger's content/
     tag = f"crash{os.getpid()}x{int(time.time())}"
     acknowledged, lock, stop = set(), threading.Lock(), threading.Event()
 
@@ -134,7 +136,7 @@ def test_restart_after_kill_loses_no_acknowledged_comment(kind):
                 with lock:
                     acknowledged.add(i)
 
-    with LiveBlog(kind, workers=2) as blog:
+    with LiveBlog(kind, workers=2, env=site) as blog:
         threads = [threading.Thread(target=poster, args=(n,)) for n in range(4)]
         for t in threads:
             t.start()
@@ -145,7 +147,7 @@ def test_restart_after_kill_loses_no_acknowledged_comment(kind):
         for t in threads:
             t.join(30)
 
-        with LiveBlog(kind, workers=2, database_url=blog.database_url, publish=False) as again:
+        with LiveBlog(kind, workers=2, env=site, database_url=blog.database_url, publish=False) as again:
             engine = again.engine()
             with engine.connect() as conn:
                 rows = conn.execute(

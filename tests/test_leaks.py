@@ -1,6 +1,6 @@
 """No public response carries a commenter's email or IP address: not a page, feed, header or attribute.
 
-The WP Test export (../shared/corpora/wptest-wxr/wptest.xml) has 30 approved comments with real-looking
+The WP Test export (tests/corpora/wptest-wxr/wptest.xml) has 30 approved comments with real-looking
 emails and IPs. They are imported, and every public page reachable from the front page, the feeds and
 the sitemap is crawled.
 """

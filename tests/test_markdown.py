@@ -8,6 +8,7 @@ import pytest
 
 from blog.content import ContentError, read_source
 from blog.markdown import image_files, render, shorten, slugify
+from tests.conftest import SITE
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "content"
@@ -192,7 +193,7 @@ def test_image_files_for_the_hash():
 
 def test_seed_article():
     """The issue's definition of done, on the rendered seed article."""
-    source = read_source(HERE.parent / "content" / "diplomatic-meeting-between-north-korea-and-pakistan.md")
+    source = read_source(SITE / "diplomatic-meeting-between-north-korea-and-pakistan.md")
     result = render(
         source.body,
         path=source.path,

@@ -26,7 +26,7 @@ def app_config(app_config, seed_content):
 
 @pytest.fixture
 def blog(app, client, fast_hashing):  # noqa: F811
-    """The real content, a moderator, and three approved threads (two comment pages) posted by readers."""
+    """The tests' site, a moderator, and three approved threads (two comment pages) posted by readers."""
     with app.app_context():
         publish(app.config["CONTENT_DIR"])
         make_moderator()
