@@ -63,6 +63,11 @@ from blog.sanitize import clean_comment, count_links, plain_text
         ("email me a@b.com", "<p>email me a@b.com</p>"),
         # Control characters are dropped.
         ("bell\x07 and nul\x00", "<p>bell and nul</p>"),
+        # An ampersand that starts no reference a browser knows is escaped (valid HTML); known ones stay.
+        ("&x; &#0; &#x110000; &#128; &#xD800;", "<p>&amp;x; &amp;#0; &amp;#x110000; &amp;#128; &amp;#xD800;</p>"),
+        ("&amp; &eacute; &#233; &#x6A; &#10;", "<p>&amp; &eacute; &#233; &#x6A; &#10;</p>"),
+        # An unclosed tag at the end is shown as typed (in a paragraph of its own), not swallowed.
+        ("if x <y then", "<p>if x</p>\n<p>&lt;y then</p>"),
     ],
 )
 def test_clean_comment(text, html):
@@ -168,6 +173,15 @@ _PIECES = st.sampled_from(
 @settings(max_examples=500)
 @given(st.one_of(st.text(max_size=200), st.lists(st.one_of(_PIECES, st.text(max_size=5))).map("".join)))
 def test_the_second_pass_is_skipped_only_where_it_would_change_nothing(text):
-    cleaned = sanitize._comment_cleaner.clean(sanitize.normalise_text(text))
+    text = sanitize.normalise_text(text)
+    cleaned = sanitize._comment_cleaner.clean(text)
     both_passes = sanitize._paragraph_cleaner.clean(sanitize.autop(cleaned)).replace("<p></p>", "")
-    assert clean_comment(text) == both_passes
+    assert sanitize._clean_markup(text) == sanitize._escape_stray_ampersands(both_passes)
+
+
+def test_markup_past_the_bound_is_shown_as_typed():
+    # Each "<b>bold</b> " is four markup units (two "<", two ">"): the first 64 are markup, the rest text.
+    html = clean_comment("<b>bold</b> " * 200)
+    assert html.count("<b>bold</b>") == 64
+    assert html.count("&lt;b&gt;bold&lt;/b&gt;") == 136
+    assert plain_text(html).count("bold") == 200
