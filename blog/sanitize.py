@@ -132,15 +132,21 @@ _BLOCK_TAG = re.compile(r'</?blockquote(?:\s+[a-z-]+="[^"]*")*\s*>')
 _LINE_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
+# What a URL may not hold as typed (the URL Standard's), and a "%" that starts no escape.
+_URL_INVALID = re.compile(r'[\x00-\x20"<>`{}|\\^\x7f]|%(?![0-9A-Fa-f]{2})')
+
+
 def _ugc_link(attrs, new=False):
     """Mark every link in a comment as user-generated and unendorsed (Google's rel="ugc")."""
     href = attrs.get((None, "href"), "")
     if not re.match(r"(?i)^(https?:|mailto:)", href):
         # A linkified "example.com" has no scheme yet; anything else without one is dropped.
         if new and not href.startswith(("/", "#")):
-            attrs[(None, "href")] = "http://" + href
+            href = "http://" + href
         else:
             return None
+    # Percent-encoded, as a browser would send it, so that the page stays valid HTML.
+    attrs[(None, "href")] = _URL_INVALID.sub(lambda m: f"%{ord(m.group()[0]):02X}", href)
     attrs[(None, "rel")] = "nofollow ugc"
     attrs.pop((None, "target"), None)
     return attrs
@@ -245,14 +251,26 @@ def _escape_stray_ampersands(html: str) -> str:
     )
 
 
+# WordPress allows acronym and strike, which HTML has made obsolete: they are written as their
+# successors, abbr and s (the same meaning and look). Cleaned HTML has "<" only where a tag starts.
+_OBSOLETE = re.compile(r"<(/?)(acronym|strike)\b")
+_SUCCESSOR = {"acronym": "abbr", "strike": "s"}
+
+
+def _valid_html(html: str) -> str:
+    """Return cleaned HTML as valid HTML: stray ampersands escaped, obsolete elements renamed."""
+    html = _OBSOLETE.sub(lambda m: f"<{m.group(1)}{_SUCCESSOR[m.group(2)]}", html)
+    return _escape_stray_ampersands(html)
+
+
 def _clean_markup(text: str) -> str:
     cleaned = _comment_cleaner.clean(text)
     paragraphs = autop(cleaned)
     if "<" not in cleaned:
         # Plain text (most comments): the only tags are autop's own <p> and <br>, whose nesting
         # cannot be wrong, so the second pass would return it unchanged (tests/test_sanitize.py).
-        return _escape_stray_ampersands(paragraphs.replace("<p></p>", ""))
-    return _escape_stray_ampersands(_paragraph_cleaner.clean(paragraphs).replace("<p></p>", ""))
+        return _valid_html(paragraphs.replace("<p></p>", ""))
+    return _valid_html(_paragraph_cleaner.clean(paragraphs).replace("<p></p>", ""))
 
 
 # A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
