@@ -276,7 +276,10 @@ def _clean_markup(text: str) -> str:
 # A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
 @lru_cache(maxsize=32)
 def clean_comment(text: str) -> str:
-    """Return the comment as safe HTML: WordPress's comment tags, safe links, paragraphs."""
+    """Return the comment as safe, valid HTML: WordPress's comment tags, safe links, paragraphs.
+
+    Past the bounds of the module docstring, the rest of the comment follows as escaped text.
+    """
     markup, rest = _split_at_bound(normalise_text(text))
     html = _clean_markup(markup)
     if rest:
