@@ -12,13 +12,16 @@ import secrets
 import time
 
 from flask import current_app, request
+from markupsafe import Markup
 from werkzeug.http import dump_cookie
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 COOKIE_NAME = "comment_csrf"
-# The page cache (blog/pagecache.py) renders a page with this in place of the token.
-PLACEHOLDER = "0.__COMMENT_FORM_TOKEN__"
+# The page cache (blog/pagecache.py) renders a page with this in place of the token. It reaches the page
+# unescaped (Markup), and a raw "<" is something no escaped field and no cleaned comment or article can
+# hold, so no words of a reader can make the page look as if it held a second form.
+PLACEHOLDER = Markup("0.<comment-form-token>")
 PLACEHOLDER_ENVIRON = "blog.csrf.placeholder"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 MISSING = "The form's security token is missing."

@@ -64,6 +64,7 @@ class PageCache:
         self.lock = threading.Lock()
         self.key = csrf.key_for(app.config["SECRET_KEY"])
         self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", app.config["REMEMBER_COOKIE_NAME"]}
+        # Raw in the page, where any text of a reader or a writer has its "<" escaped (blog/csrf.py).
         self.placeholder = csrf.PLACEHOLDER.encode()
         self.local = threading.local()  # each worker thread's own connection for the version lookup
         self.dedicated = []

@@ -2,12 +2,22 @@
 
 bleach is in security-fix-only mode upstream; nothing outside this module imports it, so moving to
 another sanitizer (nh3, justhtml) is a change to this file alone.
+
+What one comment may cost is bounded, because html5lib (under bleach) is pure Python and superlinear on
+some shapes (deep nesting, long runs of word characters before linkifying, many attributes). A comment is
+cleaned as markup only up to its first 256 markup units (a ``<``, ``>`` or ``&``, a line break, a
+dot before a word character) and 4,096 characters inside tags; a run of 256 word characters also ends the
+markup. From that point on, the rest of the comment is shown as the commenter typed it: escaped text in
+paragraphs of its own, no tags, no links. Nothing typed is lost or refused, and a real comment (a few
+dozen tags, links and lines) never comes near the bound; a hostile 64 KB comment costs a few
+milliseconds (tests/test_comment_cost.py).
 """
 
 import re
 import unicodedata
 from functools import lru_cache, partial
-from html import unescape
+from html import escape, unescape
+from html.entities import html5
 
 import bleach
 from bleach.linkifier import LinkifyFilter
@@ -122,15 +132,21 @@ _BLOCK_TAG = re.compile(r'</?blockquote(?:\s+[a-z-]+="[^"]*")*\s*>')
 _LINE_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
+# What a URL may not hold as typed (the URL Standard's), and a "%" that starts no escape.
+_URL_INVALID = re.compile(r'[\x00-\x20"<>`{}|\\^\x7f]|%(?![0-9A-Fa-f]{2})')
+
+
 def _ugc_link(attrs, new=False):
     """Mark every link in a comment as user-generated and unendorsed (Google's rel="ugc")."""
     href = attrs.get((None, "href"), "")
     if not re.match(r"(?i)^(https?:|mailto:)", href):
         # A linkified "example.com" has no scheme yet; anything else without one is dropped.
         if new and not href.startswith(("/", "#")):
-            attrs[(None, "href")] = "http://" + href
+            href = "http://" + href
         else:
             return None
+    # Percent-encoded, as a browser would send it, so that the page stays valid HTML.
+    attrs[(None, "href")] = _URL_INVALID.sub(lambda m: f"%{ord(m.group()[0]):02X}", href)
     attrs[(None, "rel")] = "nofollow ugc"
     attrs.pop((None, "target"), None)
     return attrs
@@ -187,17 +203,88 @@ def autop(html: str) -> str:
     return "\n".join(p if _BLOCK_TAG.fullmatch(p) else "<p>" + p.replace("\n", "<br>\n") + "</p>" for p in paragraphs)
 
 
-# A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
-@lru_cache(maxsize=32)
-def clean_comment(text: str) -> str:
-    """Return the comment as safe HTML: WordPress's comment tags, safe links, paragraphs."""
-    cleaned = _comment_cleaner.clean(normalise_text(text))
+MAX_MARKUP_UNITS = 256
+MAX_MARKUP_CHARS = 4096
+MAX_WORD_RUN = 256
+# What costs the cleaner work: a tag (or comment), a character to escape or reference, a line break (a <br>
+# after autop), a dot the linkifier looks at; and a long run of word characters, which its URL pattern
+# rescans from every position.
+_UNIT = re.compile(rf"(?P<tag><[A-Za-z/!?])|[<>&\n]|\.\w|(?P<run>[\w-]{{{MAX_WORD_RUN}}})")
+
+
+def _split_at_bound(text: str) -> tuple[str, str]:
+    """Split the text where its markup passes the bounds (see the module docstring); O(len(text))."""
+    markup = 0
+    for units, match in enumerate(_UNIT.finditer(text), 1):
+        start = match.start()
+        if match.lastgroup == "tag":
+            end = text.find(">", start, start + MAX_MARKUP_CHARS - markup + 1)
+            markup = MAX_MARKUP_CHARS + 1 if end < 0 else markup + end - start
+        if units > MAX_MARKUP_UNITS or markup > MAX_MARKUP_CHARS or match.lastgroup == "run":
+            return text[:start], text[start:]
+    return text, ""
+
+
+# An ampersand the cleaner kept that starts no reference a browser knows ("&x;", "&#0;") is an error
+# in HTML: it is escaped, so the text shows as typed.
+_REFERENCE = re.compile(r"&(?:(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});)?")
+
+
+def _valid_reference(name: str) -> bool:
+    if not name.startswith("#"):
+        return name + ";" in html5
+    code = int(name[2:], 16) if name[1] in "xX" else int(name[1:])
+    return not (
+        code == 0
+        or code > 0x10FFFF
+        or 0xD800 <= code <= 0xDFFF
+        or 0xFDD0 <= code <= 0xFDEF
+        or code & 0xFFFE == 0xFFFE  # the last two code points of every plane are noncharacters
+        or (code < 0x20 and code not in (0x09, 0x0A, 0x0C))
+        or 0x7F <= code <= 0x9F
+    )
+
+
+def _escape_stray_ampersands(html: str) -> str:
+    return _REFERENCE.sub(
+        lambda m: m.group() if m.group(1) and _valid_reference(m.group(1)) else "&amp;" + m.group()[1:], html
+    )
+
+
+# WordPress allows acronym and strike, which HTML has made obsolete: they are written as their
+# successors, abbr and s (the same meaning and look). Cleaned HTML has "<" only where a tag starts.
+_OBSOLETE = re.compile(r"<(/?)(acronym|strike)\b")
+_SUCCESSOR = {"acronym": "abbr", "strike": "s"}
+
+
+def _valid_html(html: str) -> str:
+    """Return cleaned HTML as valid HTML: stray ampersands escaped, obsolete elements renamed."""
+    html = _OBSOLETE.sub(lambda m: f"<{m.group(1)}{_SUCCESSOR[m.group(2)]}", html)
+    return _escape_stray_ampersands(html)
+
+
+def _clean_markup(text: str) -> str:
+    cleaned = _comment_cleaner.clean(text)
     paragraphs = autop(cleaned)
     if "<" not in cleaned:
         # Plain text (most comments): the only tags are autop's own <p> and <br>, whose nesting
         # cannot be wrong, so the second pass would return it unchanged (tests/test_sanitize.py).
-        return paragraphs.replace("<p></p>", "")
-    return _paragraph_cleaner.clean(paragraphs).replace("<p></p>", "")
+        return _valid_html(paragraphs.replace("<p></p>", ""))
+    return _valid_html(_paragraph_cleaner.clean(paragraphs).replace("<p></p>", ""))
+
+
+# A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
+@lru_cache(maxsize=32)
+def clean_comment(text: str) -> str:
+    """Return the comment as safe, valid HTML: WordPress's comment tags, safe links, paragraphs.
+
+    Past the bounds of the module docstring, the rest of the comment follows as escaped text.
+    """
+    markup, rest = _split_at_bound(normalise_text(text))
+    html = _clean_markup(markup)
+    if rest:
+        html = "\n".join(part for part in (html, autop(escape(rest, quote=False))) if part)
+    return html
 
 
 def count_links(text: str) -> int:

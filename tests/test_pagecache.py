@@ -1,16 +1,17 @@
 """The article page cache: one query per view whatever the comment count, never stale on any worker."""
 
 from datetime import timedelta
+from html import escape
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from blog import actions, create_app
+from blog import actions, create_app, csrf, sanitize
 from blog.extensions import db
 from blog.models import Comment, CommentStatus, Moderator, utcnow
 from tests.comment_actions import form_fields
-from tests.factories import make_article
+from tests.factories import make_article, make_comment
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_a_cached_view_asks_the_database_one_question(app, client, article, monk
 def test_the_cached_page_carries_a_token_that_posts(app, client, article):
     client.get("/on-embassies/")
     page = client.get("/on-embassies/")  # from the cache
-    assert "__COMMENT_FORM_TOKEN__" not in page.text
+    assert csrf.PLACEHOLDER not in page.text
     data = form_fields(page.text) | {"comment": "From a cached page.", "author": "Ada", "email": "ada@example.org"}
     assert client.post("/on-embassies/comments", data=data).status_code == 303
 
@@ -201,3 +202,31 @@ def test_unknown_and_future_articles_are_not_served_from_the_cache(app, client):
         make_article(slug="soon", published_at=utcnow() + timedelta(days=1))
     assert client.get("/soon/").status_code == 404
     assert client.get("/nothing-here/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "text", ["0.__COMMENT_FORM_TOKEN__", "__COMMENT_FORM_TOKEN__", str(csrf.PLACEHOLDER)], ids=["old", "name", "new"]
+)
+@pytest.mark.parametrize("where", ["comment", "article"])
+def test_text_like_the_token_placeholder_keeps_the_page_cached(app, client, text, where):
+    """Words that spell the placeholder, in an approved comment or an article, are shown as cleaned and
+    the page stays cached: such a comment once switched the cache off for its article (issue 11, 6)."""
+    typed = f"Look: {text} here."
+    with app.app_context():
+        if where == "article":
+            html = sanitize.clean_article(f"<p>{escape(typed)}</p>")
+            make_article(slug="on-embassies", html=html)
+        else:
+            html = sanitize.clean_comment(typed)
+            make_comment(make_article(slug="on-embassies"), raw_text=typed, html=html)
+    first = client.get("/on-embassies/")
+    assert first.status_code == 200
+    assert list(app.wsgi_app.pages) != []  # rendered once and kept
+    again = client.get("/on-embassies/")  # from the copy
+    for page in (first, again):
+        assert html in page.text
+        if "<" not in text:
+            assert f"Look: {text} here." in page.text  # shown literally
+        assert form_fields(page.text)["csrf_token"] != csrf.PLACEHOLDER
+    data = form_fields(again.text) | {"comment": "Posted from the copy.", "author": "Ada", "email": "ada@example.org"}
+    assert client.post("/on-embassies/comments", data=data).status_code == 303

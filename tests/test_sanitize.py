@@ -20,10 +20,11 @@ from blog.sanitize import clean_comment, count_links, plain_text
             '<abbr title="t">a</abbr> <acronym title="x">b</acronym> <b>c</b> <cite>d</cite> <code>e</code> '
             '<del datetime="2020-01-01">f</del> <em>g</em> <i>h</i> <q cite="http://q.org">i</q> <s>j</s> '
             "<strike>k</strike> <strong>l</strong>",
-            '<p><abbr title="t">a</abbr> <acronym title="x">b</acronym> <b>c</b> <cite>d</cite> '
+            # acronym and strike are obsolete in HTML: written as their successors, abbr and s.
+            '<p><abbr title="t">a</abbr> <abbr title="x">b</abbr> <b>c</b> <cite>d</cite> '
             "<code>e</code> "
             '<del datetime="2020-01-01">f</del> <em>g</em> <i>h</i> <q cite="http://q.org">i</q> <s>j</s> '
-            "<strike>k</strike> <strong>l</strong></p>",
+            "<s>k</s> <strong>l</strong></p>",
         ),
         (
             '<blockquote cite="https://x.com">quoted</blockquote>',
@@ -51,6 +52,12 @@ from blog.sanitize import clean_comment, count_links, plain_text
             '<p><a title="x" href="https://x.com" rel="nofollow ugc">x</a></p>',
         ),
         ('<a href="ftp://x.com">f</a>', "<p>f</p>"),
+        # Characters a URL may not hold are percent-encoded (valid HTML, same link).
+        (
+            '<a href="http://foo.bar/#x=`y z">u</a> http://a.org/%zz',
+            '<p><a href="http://foo.bar/#x=%60y%20z" rel="nofollow ugc">u</a> '
+            '<a href="http://a.org/%25zz" rel="nofollow ugc">http://a.org/%zz</a></p>',
+        ),
         ('<a href="javascript:alert(1)">j</a>', "<p>j</p>"),
         ('<a href="/relative">r</a>', "<p>r</p>"),
         # Bare URLs become links, but not inside code, and email addresses are left as text.
@@ -63,6 +70,11 @@ from blog.sanitize import clean_comment, count_links, plain_text
         ("email me a@b.com", "<p>email me a@b.com</p>"),
         # Control characters are dropped.
         ("bell\x07 and nul\x00", "<p>bell and nul</p>"),
+        # An ampersand that starts no reference a browser knows is escaped (valid HTML); known ones stay.
+        ("&x; &#0; &#x110000; &#128; &#xD800;", "<p>&amp;x; &amp;#0; &amp;#x110000; &amp;#128; &amp;#xD800;</p>"),
+        ("&amp; &eacute; &#233; &#x6A; &#10;", "<p>&amp; &eacute; &#233; &#x6A; &#10;</p>"),
+        # An unclosed tag at the end is shown as typed (in a paragraph of its own), not swallowed.
+        ("if x <y then", "<p>if x</p>\n<p>&lt;y then</p>"),
     ],
 )
 def test_clean_comment(text, html):
@@ -168,6 +180,15 @@ _PIECES = st.sampled_from(
 @settings(max_examples=500)
 @given(st.one_of(st.text(max_size=200), st.lists(st.one_of(_PIECES, st.text(max_size=5))).map("".join)))
 def test_the_second_pass_is_skipped_only_where_it_would_change_nothing(text):
-    cleaned = sanitize._comment_cleaner.clean(sanitize.normalise_text(text))
+    text = sanitize.normalise_text(text)
+    cleaned = sanitize._comment_cleaner.clean(text)
     both_passes = sanitize._paragraph_cleaner.clean(sanitize.autop(cleaned)).replace("<p></p>", "")
-    assert clean_comment(text) == both_passes
+    assert sanitize._clean_markup(text) == sanitize._valid_html(both_passes)
+
+
+def test_markup_past_the_bound_is_shown_as_typed():
+    # Each "<b>bold</b> " is four markup units (two "<", two ">"): the first 64 are markup, the rest text.
+    html = clean_comment("<b>bold</b> " * 200)
+    assert html.count("<b>bold</b>") == 64
+    assert html.count("&lt;b&gt;bold&lt;/b&gt;") == 136
+    assert plain_text(html).count("bold") == 200
