@@ -253,11 +253,13 @@ def moderation_hash(comment: Comment) -> str:
 
 
 def pending_comment(article: Article, comment_id: str | None, given_hash: str | None) -> Comment | None:
-    """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at."""
+    """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at,
+    while it still waits for a moderator: once approved it shows as any other, and once marked spam or
+    trash it is no longer "awaiting moderation"."""
     if not comment_id or not given_hash or not _ID.fullmatch(comment_id) or int(comment_id) > _MAX_ID:
         return None
     comment = db.session.get(Comment, int(comment_id))
-    if comment is None or comment.article_id != article.id:
+    if comment is None or comment.article_id != article.id or comment.status is not CommentStatus.PENDING:
         return None
     if not hmac.compare_digest(given_hash.encode(), moderation_hash(comment).encode()):
         return None
@@ -581,10 +583,8 @@ def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
     pending = None
     if form is None and "unapproved" in request.args:
         pending = pending_comment(article, request.args.get("unapproved"), request.args.get("moderation-hash"))
-        if pending is not None and pending.status is not CommentStatus.APPROVED:
+        if pending is not None:
             threads.place_pending(shown, pending, max_depth)
-        else:
-            pending = None
 
     if form is None:
         form = CommentForm(comment_parent=str(reply_to.id) if reply_to else "0")

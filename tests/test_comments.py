@@ -244,6 +244,27 @@ def test_pending_link_expires(client, app, article):
     assert "Old news." not in client.get(location).text
 
 
+@pytest.mark.parametrize("status", [CommentStatus.SPAM, CommentStatus.TRASH])
+def test_pending_link_shows_nothing_once_a_moderator_marks_it_spam_or_trash(client, article, status):
+    response = post_comment(client, comment="Buy cheap watches.")
+    cid, _ = location_ids(response)
+    assert "Buy cheap watches." in client.get(response.headers["Location"]).text
+    comment = stored(cid)
+    comment.status = status
+    db.session.commit()
+    page = client.get(response.headers["Location"]).text
+    assert "Buy cheap watches." not in page
+    assert "Your comment is awaiting moderation." not in page
+
+
+def test_pending_link_of_a_honeypot_catch_shows_no_preview(client, article):
+    response = post_comment(client, comment="A bot wrote this.", phone="555-0100")
+    assert response.status_code == 303
+    assert stored().status is CommentStatus.SPAM
+    page = client.get(response.headers["Location"]).text
+    assert "A bot wrote this." not in page and "Your comment is awaiting moderation." not in page
+
+
 def test_pending_link_of_another_article_shows_nothing(client, article):
     make_article("elsewhere", "Elsewhere")
     response = post_comment(client, comment="Belongs to embassies.")
