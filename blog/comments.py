@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -475,7 +475,6 @@ def _approved_comments(article_id: int) -> list[Comment]:
                 Comment.article_id,
                 Comment.parent_id,
                 Comment.author_name,
-                Comment.author_email,
                 Comment.author_url,
                 Comment.html,
                 Comment.status,
@@ -518,7 +517,6 @@ class Section:
     message: str = ""
     pending: Comment | None = None
     preview_note: bool = False
-    _avatars: dict = field(default_factory=dict)
 
     @property
     def page_url(self) -> str:
@@ -534,11 +532,9 @@ class Section:
     def reply_url(self, comment: Comment) -> str:
         return f"{self.page_url}?replytocom={comment.id}#respond"
 
-    def avatar(self, comment: Comment) -> str:
-        email = comment.author_email or ""
-        if email not in self._avatars:
-            self._avatars[email] = url_for("comments.avatar", token=avatars.token_for(email))
-        return self._avatars[email]
+    @staticmethod
+    def avatar(comment: Comment) -> str:
+        return url_for("comments.avatar", token=avatars.token_for(comment.id))
 
     @staticmethod
     def author_href(comment: Comment) -> str | None:
