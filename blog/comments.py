@@ -13,7 +13,7 @@ from flask.signals import Namespace
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
-from . import avatars, csrf, moderation, sanitize, threads, versioning
+from . import avatars, csrf, moderation, normalise, sanitize, threads, versioning
 from .database import end_transaction
 from .extensions import db
 from .forms import CommentForm
@@ -84,35 +84,40 @@ def _rules_statement(top_level: bool) -> sa.Select:
     """One query for the duplicate and flood rules: whether this comment was already made, and when
     this address and this email last commented."""
     c = _comments.c
-    # WordPress's duplicate rule: same article and parent, same name or email, same words, not in the
-    # trash. One EXISTS per column, so each can use its (article_id, column) index; an OR of the two in
-    # one WHERE would have the planner read every comment of the article.
+    # WordPress's duplicate rule: same article and parent, same words, same name or email, not in the
+    # trash. Words and email are compared in their normalised forms (blog/normalise.py), so that
+    # letter case, doubled spaces or invisible characters do not make a copy new. The
+    # (article_id, text_fingerprint) index finds the few comments with these words.
     same_parent = c.parent_id.is_(None) if top_level else c.parent_id == sa.bindparam("parent_id")
+    duplicate = sa.exists().where(
+        c.article_id == sa.bindparam("article_id"),
+        c.text_fingerprint == sa.bindparam("fingerprint"),
+        same_parent,
+        c.status != CommentStatus.TRASH,
+        sa.or_(c.author_email_key == sa.bindparam("email_key"), c.author_name == sa.bindparam("author")),
+    )
 
-    def same(column, name):
-        return sa.exists().where(
-            c.article_id == sa.bindparam("article_id"),
-            column == sa.bindparam(name),
-            same_parent,
-            c.status != CommentStatus.TRASH,
-            c.raw_text == sa.bindparam("text"),
-        )
-
-    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_created), not one OR.
+    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_key_created), not one OR.
     def latest(column, name):
         return sa.select(sa.func.max(c.created_at)).where(column == sa.bindparam(name)).scalar_subquery()
 
     return sa.select(
-        sa.or_(same(c.author_email, "email"), same(c.author_name, "author")).label("duplicate"),
+        duplicate.label("duplicate"),
         latest(c.author_ip, "ip").label("latest_from_ip"),
-        latest(c.author_email, "email").label("latest_from_email"),
+        latest(c.author_email_key, "email_key").label("latest_from_email"),
     )
 
 
 _RULES = {True: _rules_statement(True), False: _rules_statement(False)}
+# Auto-approval asks for the address exactly as stored (a local part in other letter case may be
+# someone else); the lower-cased key only finds it through its index.
 _APPROVED_BEFORE = (
     sa.select(_comments.c.id)
-    .where(_comments.c.author_email == sa.bindparam("email"), _comments.c.status == CommentStatus.APPROVED)
+    .where(
+        _comments.c.author_email_key == sa.bindparam("email_key"),
+        _comments.c.author_email == sa.bindparam("email"),
+        _comments.c.status == CommentStatus.APPROVED,
+    )
     .limit(1)
 )
 _INSERT = sa.insert(_comments)
@@ -174,9 +179,17 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     text = sanitize.normalise_text(form.comment.data)
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
+    fingerprint, email_key = normalise.text_fingerprint(text), normalise.email_key(email)
     facts = connection.execute(
         _RULES[parent_id is None],
-        {"article_id": article.id, "parent_id": parent_id, "email": email, "author": author, "text": text, "ip": ip},
+        {
+            "article_id": article.id,
+            "parent_id": parent_id,
+            "email_key": email_key,
+            "author": author,
+            "fingerprint": fingerprint,
+            "ip": ip,
+        },
     ).one()
     if facts.duplicate:
         raise Refused(409, DUPLICATE)
@@ -194,7 +207,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         user_agent=user_agent,
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and connection.execute(_APPROVED_BEFORE, {"email": email}).first() is not None,
+        and connection.execute(_APPROVED_BEFORE, {"email_key": email_key, "email": email}).first() is not None,
     )
     status, reasons = moderation.decide(candidate, config)
     return article, dict(
@@ -202,10 +215,12 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         parent_id=parent_id,
         author_name=author,
         author_email=email,
+        author_email_key=email_key,
         author_url=url,
         author_ip=ip,
         user_agent=user_agent,
         raw_text=text,
+        text_fingerprint=fingerprint,
         html=sanitize.clean_comment(text),
         status=status,
         reasons=reasons,
