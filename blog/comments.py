@@ -73,6 +73,11 @@ _ARTICLE = sa.select(
 # One poster at a time per article on PostgreSQL too, so two copies of a comment sent at once cannot
 # both pass the duplicate check (SQLite is already serialised by BEGIN IMMEDIATE).
 _ARTICLE_LOCKED = _ARTICLE.with_for_update()
+# The flood and duplicate rules look across articles (one address, one email), which the article's row
+# lock does not cover: on PostgreSQL the post also takes a transaction-scoped advisory lock on its
+# address and one on its email (in two key spaces, always in this order), so two posts that share either
+# are decided one after the other. One statement; the locks end with the transaction.
+_SENDER_LOCK = sa.text("SELECT pg_advisory_xact_lock(1, hashtext(:ip)), pg_advisory_xact_lock(2, hashtext(:email_key))")
 _PARENT = sa.select(_comments.c.id).where(
     _comments.c.id == sa.bindparam("parent_id"),
     _comments.c.article_id == sa.bindparam("article_id"),
@@ -180,6 +185,8 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
     fingerprint, email_key = normalise.text_fingerprint(text), normalise.email_key(email)
+    if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every post
+        connection.execute(_SENDER_LOCK, {"ip": ip, "email_key": email_key})
     facts = connection.execute(
         _RULES[parent_id is None],
         {
