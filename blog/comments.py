@@ -16,8 +16,8 @@ from sqlalchemy.orm import load_only
 from . import avatars, csrf, moderation, normalise, sanitize, threads, versioning
 from .database import end_transaction
 from .extensions import db
-from .forms import CommentForm
-from .models import Article, Comment, CommentStatus, utcnow
+from .forms import MODERATOR_NAME, CommentForm
+from .models import Article, Comment, CommentStatus, Moderator, utcnow
 
 bp = Blueprint("comments", __name__)
 
@@ -78,6 +78,7 @@ _ARTICLE_LOCKED = _ARTICLE.with_for_update()
 # address and one on its email (in two key spaces, always in this order), so two posts that share either
 # are decided one after the other. One statement; the locks end with the transaction.
 _SENDER_LOCK = sa.text("SELECT pg_advisory_xact_lock(1, hashtext(:ip)), pg_advisory_xact_lock(2, hashtext(:email_key))")
+_MODERATOR_NAMES = sa.select(Moderator.__table__.c.username)
 _PARENT = sa.select(_comments.c.id).where(
     _comments.c.id == sa.bindparam("parent_id"),
     _comments.c.article_id == sa.bindparam("article_id"),
@@ -183,6 +184,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
 
     text = sanitize.normalise_text(form.comment.data)
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
+    _check_not_a_moderator(connection, form)
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
     fingerprint, email_key = normalise.text_fingerprint(text), normalise.email_key(email)
     if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every post
@@ -234,6 +236,19 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
+
+
+def _check_not_a_moderator(connection, form: CommentForm) -> None:
+    """Refuse a name that reads as a moderator's (replies from the admin carry their names).
+
+    :raise Refused: 422, with the message beside the name field.
+    """
+    skeleton = normalise.name_skeleton(form.author.data)
+    if skeleton and any(
+        normalise.name_skeleton(name) == skeleton for name in connection.execute(_MODERATOR_NAMES).scalars()
+    ):
+        form.author.errors.append(MODERATOR_NAME)
+        raise Refused(422, "")
 
 
 def _allowed_parent(connection, article: Article, value: str | None) -> int | None:
@@ -501,6 +516,7 @@ def _approved_comments(article_id: int) -> list[Comment]:
                 Comment.html,
                 Comment.status,
                 Comment.created_at,
+                Comment.moderator_id,
             )
         )
         .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)

@@ -40,3 +40,37 @@ def email_key(email: str) -> str:
     only ever refuse; auto-approval (`previously-approved`) still asks for the address as stored.
     """
     return (email or "").strip().lower()
+
+
+# Letters that look like Latin ones (after case folding): the common Cyrillic and Greek look-alikes, and
+# the digits and letters that pass for one another in most fonts. A small table in the spirit of Unicode's
+# confusables (UTS #39), enough for the names a reader could pass off as a moderator's.
+_LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "ь": "b", "с": "c", "ԁ": "d", "е": "e", "г": "r", "һ": "h", "н": "h",
+        "і": "l", "ј": "j", "к": "k", "ӏ": "l", "м": "m", "п": "n", "о": "o", "р": "p", "ԛ": "q",
+        "ѕ": "s", "т": "t", "у": "y", "ԝ": "w", "х": "x",
+        # Greek
+        "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "l", "κ": "k", "ν": "v", "ο": "o",
+        "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+        # Latin and digits
+        "ı": "l", "i": "l", "ɑ": "a", "ȷ": "j", "1": "l", "|": "l", "0": "o",
+    }
+)  # fmt: skip
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def name_skeleton(name: str) -> str:
+    """Return what a name looks like, for comparing it with the moderators' names: compatibility forms
+    and case folded, invisible characters, accents, spaces and punctuation dropped, look-alike letters
+    mapped to one ("mоd" with a Cyrillic о, "M o d." and "ｍｏｄ" all read "mod")."""
+    name = INVISIBLE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+    name = "".join(ch for ch in unicodedata.normalize("NFD", name) if not unicodedata.combining(ch))
+    name = _SEPARATORS.sub("", name.translate(_LOOKALIKES))
+    return name.replace("rn", "m").replace("vv", "w")
+
+
+def has_visible(text: str) -> bool:
+    """Tell whether a short field (a name) shows anything once invisible characters are taken out."""
+    return any(not ch.isspace() for ch in INVISIBLE.sub("", text))
