@@ -4,7 +4,7 @@ import hashlib
 import hmac
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,11 +13,11 @@ from flask.signals import Namespace
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
-from . import avatars, csrf, moderation, sanitize, threads, versioning
+from . import avatars, csrf, moderation, normalise, sanitize, threads, versioning
 from .database import end_transaction
 from .extensions import db
-from .forms import CommentForm
-from .models import Article, Comment, CommentStatus, utcnow
+from .forms import MODERATOR_NAME, CommentForm
+from .models import Article, Comment, CommentStatus, Moderator, utcnow
 
 bp = Blueprint("comments", __name__)
 
@@ -73,6 +73,12 @@ _ARTICLE = sa.select(
 # One poster at a time per article on PostgreSQL too, so two copies of a comment sent at once cannot
 # both pass the duplicate check (SQLite is already serialised by BEGIN IMMEDIATE).
 _ARTICLE_LOCKED = _ARTICLE.with_for_update()
+# The flood and duplicate rules look across articles (one address, one email), which the article's row
+# lock does not cover: on PostgreSQL the post also takes a transaction-scoped advisory lock on its
+# address and one on its email (in two key spaces, always in this order), so two posts that share either
+# are decided one after the other. One statement; the locks end with the transaction.
+_SENDER_LOCK = sa.text("SELECT pg_advisory_xact_lock(1, hashtext(:ip)), pg_advisory_xact_lock(2, hashtext(:email_key))")
+_MODERATOR_NAMES = sa.select(Moderator.__table__.c.username)
 _PARENT = sa.select(_comments.c.id).where(
     _comments.c.id == sa.bindparam("parent_id"),
     _comments.c.article_id == sa.bindparam("article_id"),
@@ -84,35 +90,40 @@ def _rules_statement(top_level: bool) -> sa.Select:
     """One query for the duplicate and flood rules: whether this comment was already made, and when
     this address and this email last commented."""
     c = _comments.c
-    # WordPress's duplicate rule: same article and parent, same name or email, same words, not in the
-    # trash. One EXISTS per column, so each can use its (article_id, column) index; an OR of the two in
-    # one WHERE would have the planner read every comment of the article.
+    # WordPress's duplicate rule: same article and parent, same words, same name or email, not in the
+    # trash. Words and email are compared in their normalised forms (blog/normalise.py), so that
+    # letter case, doubled spaces or invisible characters do not make a copy new. The
+    # (article_id, text_fingerprint) index finds the few comments with these words.
     same_parent = c.parent_id.is_(None) if top_level else c.parent_id == sa.bindparam("parent_id")
+    duplicate = sa.exists().where(
+        c.article_id == sa.bindparam("article_id"),
+        c.text_fingerprint == sa.bindparam("fingerprint"),
+        same_parent,
+        c.status != CommentStatus.TRASH,
+        sa.or_(c.author_email_key == sa.bindparam("email_key"), c.author_name == sa.bindparam("author")),
+    )
 
-    def same(column, name):
-        return sa.exists().where(
-            c.article_id == sa.bindparam("article_id"),
-            column == sa.bindparam(name),
-            same_parent,
-            c.status != CommentStatus.TRASH,
-            c.raw_text == sa.bindparam("text"),
-        )
-
-    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_created), not one OR.
+    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_key_created), not one OR.
     def latest(column, name):
         return sa.select(sa.func.max(c.created_at)).where(column == sa.bindparam(name)).scalar_subquery()
 
     return sa.select(
-        sa.or_(same(c.author_email, "email"), same(c.author_name, "author")).label("duplicate"),
+        duplicate.label("duplicate"),
         latest(c.author_ip, "ip").label("latest_from_ip"),
-        latest(c.author_email, "email").label("latest_from_email"),
+        latest(c.author_email_key, "email_key").label("latest_from_email"),
     )
 
 
 _RULES = {True: _rules_statement(True), False: _rules_statement(False)}
+# Auto-approval asks for the address exactly as stored (a local part in other letter case may be
+# someone else); the lower-cased key only finds it through its index.
 _APPROVED_BEFORE = (
     sa.select(_comments.c.id)
-    .where(_comments.c.author_email == sa.bindparam("email"), _comments.c.status == CommentStatus.APPROVED)
+    .where(
+        _comments.c.author_email_key == sa.bindparam("email_key"),
+        _comments.c.author_email == sa.bindparam("email"),
+        _comments.c.status == CommentStatus.APPROVED,
+    )
     .limit(1)
 )
 _INSERT = sa.insert(_comments)
@@ -173,10 +184,21 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
 
     text = sanitize.normalise_text(form.comment.data)
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
+    _check_not_a_moderator(connection, form)
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
+    fingerprint, email_key = normalise.text_fingerprint(text), normalise.email_key(email)
+    if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every post
+        connection.execute(_SENDER_LOCK, {"ip": ip, "email_key": email_key})
     facts = connection.execute(
         _RULES[parent_id is None],
-        {"article_id": article.id, "parent_id": parent_id, "email": email, "author": author, "text": text, "ip": ip},
+        {
+            "article_id": article.id,
+            "parent_id": parent_id,
+            "email_key": email_key,
+            "author": author,
+            "fingerprint": fingerprint,
+            "ip": ip,
+        },
     ).one()
     if facts.duplicate:
         raise Refused(409, DUPLICATE)
@@ -194,7 +216,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         user_agent=user_agent,
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and connection.execute(_APPROVED_BEFORE, {"email": email}).first() is not None,
+        and connection.execute(_APPROVED_BEFORE, {"email_key": email_key, "email": email}).first() is not None,
     )
     status, reasons = moderation.decide(candidate, config)
     return article, dict(
@@ -202,16 +224,31 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         parent_id=parent_id,
         author_name=author,
         author_email=email,
+        author_email_key=email_key,
         author_url=url,
         author_ip=ip,
         user_agent=user_agent,
         raw_text=text,
+        text_fingerprint=fingerprint,
         html=sanitize.clean_comment(text),
         status=status,
         reasons=reasons,
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
+
+
+def _check_not_a_moderator(connection, form: CommentForm) -> None:
+    """Refuse a name that reads as a moderator's (replies from the admin carry their names).
+
+    :raise Refused: 422, with the message beside the name field.
+    """
+    skeleton = normalise.name_skeleton(form.author.data)
+    if skeleton and any(
+        normalise.name_skeleton(name) == skeleton for name in connection.execute(_MODERATOR_NAMES).scalars()
+    ):
+        form.author.errors.append(MODERATOR_NAME)
+        raise Refused(422, "")
 
 
 def _allowed_parent(connection, article: Article, value: str | None) -> int | None:
@@ -253,11 +290,13 @@ def moderation_hash(comment: Comment) -> str:
 
 
 def pending_comment(article: Article, comment_id: str | None, given_hash: str | None) -> Comment | None:
-    """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at."""
+    """Return the comment a valid, unexpired ``?unapproved=ID&moderation-hash=HASH`` link points at,
+    while it still waits for a moderator: once approved it shows as any other, and once marked spam or
+    trash it is no longer "awaiting moderation"."""
     if not comment_id or not given_hash or not _ID.fullmatch(comment_id) or int(comment_id) > _MAX_ID:
         return None
     comment = db.session.get(Comment, int(comment_id))
-    if comment is None or comment.article_id != article.id:
+    if comment is None or comment.article_id != article.id or comment.status is not CommentStatus.PENDING:
         return None
     if not hmac.compare_digest(given_hash.encode(), moderation_hash(comment).encode()):
         return None
@@ -473,11 +512,11 @@ def _approved_comments(article_id: int) -> list[Comment]:
                 Comment.article_id,
                 Comment.parent_id,
                 Comment.author_name,
-                Comment.author_email,
                 Comment.author_url,
                 Comment.html,
                 Comment.status,
                 Comment.created_at,
+                Comment.moderator_id,
             )
         )
         .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
@@ -516,7 +555,6 @@ class Section:
     message: str = ""
     pending: Comment | None = None
     preview_note: bool = False
-    _avatars: dict = field(default_factory=dict)
 
     @property
     def page_url(self) -> str:
@@ -532,11 +570,9 @@ class Section:
     def reply_url(self, comment: Comment) -> str:
         return f"{self.page_url}?replytocom={comment.id}#respond"
 
-    def avatar(self, comment: Comment) -> str:
-        email = comment.author_email or ""
-        if email not in self._avatars:
-            self._avatars[email] = url_for("comments.avatar", token=avatars.token_for(email))
-        return self._avatars[email]
+    @staticmethod
+    def avatar(comment: Comment) -> str:
+        return url_for("comments.avatar", token=avatars.token_for(comment.id))
 
     @staticmethod
     def author_href(comment: Comment) -> str | None:
@@ -581,10 +617,8 @@ def section_context(article, *, comment_page=1, form=None, **extra) -> dict:
     pending = None
     if form is None and "unapproved" in request.args:
         pending = pending_comment(article, request.args.get("unapproved"), request.args.get("moderation-hash"))
-        if pending is not None and pending.status is not CommentStatus.APPROVED:
+        if pending is not None:
             threads.place_pending(shown, pending, max_depth)
-        else:
-            pending = None
 
     if form is None:
         form = CommentForm(comment_parent=str(reply_to.id) if reply_to else "0")

@@ -1,14 +1,15 @@
 """The Leave a Reply form: WordPress's field names, labels, limits and messages (SPEC §4)."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
-from . import sanitize
+from . import normalise, sanitize
 from .csrf import SignedCookieCSRF
 
 # WordPress's column sizes (wp_get_comment_fields_max_lengths).
@@ -16,6 +17,9 @@ MAX_COMMENT = 65525
 MAX_AUTHOR = 245
 MAX_EMAIL = 100
 MAX_URL = 200
+
+# Checked by the post service, which asks the database for the moderators' names (blog/comments.py).
+MODERATOR_NAME = "That name belongs to a moderator of this site. Please choose another."
 
 CONSENT_LABEL = "Save my name, email, and website in this browser for the next time I comment."
 
@@ -53,6 +57,17 @@ class Required:
         if not field.data:
             field.errors[:] = []
             raise StopValidation(self.message)
+
+
+class ReadableName:
+    """Refuse a name that hides what it says: text-direction controls (which can show it backwards or
+    as something else), or nothing visible at all."""
+
+    def __call__(self, form, field):
+        if normalise.BIDI_CONTROL.search(field.data):
+            raise StopValidation("Your name contains characters that change the direction of text. Please remove them.")
+        if not normalise.has_visible(field.data):
+            raise StopValidation("Please enter your name.")
 
 
 class MaxLength:
@@ -106,21 +121,30 @@ def normalise_url(value: str) -> str | None:
     """Return the website address with its scheme, or None unless it is a plain http(s) address.
 
     Like WordPress's esc_url, an address typed without a scheme ("example.com/me") gets ``http://``.
+    An international domain name is kept in its ASCII (punycode) form, which shows a look-alike for what
+    it is; an address holding invisible or text-direction characters is refused.
     """
     if not value:
         return ""
     if not re.match(r"^[a-z][a-z0-9+.-]*:", value, re.I):
         value = "http://" + value
-    if re.search(r"[\s\x00-\x1f\x7f<>\"'`\\]", value):
+    if re.search(r"[\s\x00-\x1f\x7f<>\"'`\\]", value) or normalise.INVISIBLE.search(value):
         return None
     try:
         parts = urlsplit(value)
-        _ = parts.port  # raises ValueError on a port that is not a number
+        port = parts.port  # raises ValueError on a port that is not a number
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(parts.hostname or ""):
-        return None
     if parts.username is not None or parts.password is not None:
+        return None
+    host = parts.hostname or ""
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return None
+        value = urlunsplit(parts._replace(netloc=host if port is None else f"{host}:{port}"))
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
         return None
     return value
 
@@ -172,7 +196,11 @@ class CommentForm(AuthorFields, Form):
     author = StringField(
         "Name",
         filters=[line_filter],
-        validators=[Required("Please enter your name."), MaxLength(MAX_AUTHOR, "Your name is too long.")],
+        validators=[
+            Required("Please enter your name."),
+            MaxLength(MAX_AUTHOR, "Your name is too long."),
+            ReadableName(),
+        ],
     )
     email = StringField(
         "Email",

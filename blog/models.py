@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from . import normalise
 from .extensions import db
 
 
@@ -103,6 +104,10 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
+    # What the duplicate and flood rules compare (blog/normalise.py), kept in step with raw_text and
+    # author_email by the validators below, and indexed.
+    text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
@@ -116,15 +121,24 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_created", "article_id", "status", "created_at"),
         # The moderation queue and its tab counts.
         sa.Index("ix_comment_status_created", "status", "created_at"),
-        # The flood check: the latest comment from one IP or one email.
+        # The flood check: the latest comment from one IP or one email (in any letter case).
         sa.Index("ix_comment_ip_created", "author_ip", "created_at"),
-        sa.Index("ix_comment_email_created", "author_email", "created_at"),
+        sa.Index("ix_comment_email_key_created", "author_email_key", "created_at"),
         sa.Index("ix_comment_parent", "parent_id"),
-        # The duplicate check (same article, same name or email, same words): without these it reads
-        # every comment of the article on each post.
-        sa.Index("ix_comment_article_email", "article_id", "author_email"),
-        sa.Index("ix_comment_article_author", "article_id", "author_name"),
+        # The duplicate check (same article, same words, same name or email): without it the check
+        # reads every comment of the article on each post.
+        sa.Index("ix_comment_article_fingerprint", "article_id", "text_fingerprint"),
     )
+
+    @validates("raw_text")
+    def _fingerprint_text(self, key, value):
+        self.text_fingerprint = normalise.text_fingerprint(value or "")
+        return value
+
+    @validates("author_email")
+    def _key_email(self, key, value):
+        self.author_email_key = normalise.email_key(value or "")
+        return value
 
 
 def new_session_token() -> str:

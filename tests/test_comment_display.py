@@ -312,19 +312,47 @@ def test_jsonld_comments_have_no_email(app, article):
 # --- avatars -------------------------------------------------------------------------------------------
 
 
+def avatar_tokens(html: str) -> dict[int, str]:
+    """Return each shown comment's avatar token, by comment id."""
+    found = re.findall(r'<li id="comment-(\d+)".*?<img class="avatar" src="/avatar/([0-9a-f]{32})\.svg"', html, re.S)
+    return {int(cid): token for cid, token in found}
+
+
 def test_avatar_is_a_keyed_hash_never_the_email_or_its_plain_hash(client, app, article):
-    make_comment(article, "Hi.", email="Someone@Example.org")
+    comment = make_comment(article, "Hi.", email="Someone@Example.org")
     html = client.get(f"/{SLUG}/").text
-    src = Tags(html).find("img", class_="avatar")[0]["src"]
-    token = re.fullmatch(r"/avatar/([0-9a-f]{32})\.svg", src).group(1)
+    token = avatar_tokens(html)[comment.id]
     for plain in [hashlib.md5, hashlib.sha1, hashlib.sha256]:
-        for form in ["someone@example.org", "Someone@Example.org"]:
+        for form in ["someone@example.org", "Someone@Example.org", str(comment.id)]:
             assert plain(form.encode()).hexdigest()[:32] != token
             assert plain(form.encode()).hexdigest() not in html
     with app.app_context():
-        assert avatars.token_for("someone@example.org") == token
+        assert avatars.token_for(comment.id) == token
         app.config["SECRET_KEY"] = "another-key"
-        assert avatars.token_for("someone@example.org") != token
+        assert avatars.token_for(comment.id) != token
+
+
+def test_two_comments_by_one_email_have_avatars_no_reader_can_match(client, article):
+    first = make_comment(article, "First.", email="same@example.org")
+    second = make_comment(article, "Second.", email="same@example.org")
+    tokens = avatar_tokens(client.get(f"/{SLUG}/").text)
+    assert tokens[first.id] != tokens[second.id]
+    assert client.get(f"/avatar/{tokens[first.id]}.svg").text != client.get(f"/avatar/{tokens[second.id]}.svg").text
+
+
+@pytest.mark.parametrize("honeypot", ["", "555-0100"])
+def test_the_pending_preview_cannot_be_matched_to_a_published_comment(client, article, honeypot):
+    published = make_comment(article, "I wrote this.", email="victim@example.org")
+    # An outsider guesses the address and posts with it, to compare the preview's avatar with the victim's.
+    response = post_comment(client, comment="Guessing.", author="Outsider", email="victim@example.org", phone=honeypot)
+    assert response.status_code == 303
+    html = client.get(response.headers["Location"]).text
+    tokens = avatar_tokens(html)
+    shown = {cid: token for cid, token in tokens.items() if cid != published.id}
+    assert published.id in tokens
+    assert len(shown) == (0 if honeypot else 1)  # the pending preview, with an avatar of its own
+    assert tokens[published.id] not in shown.values()
+    assert tokens[published.id] not in html.replace(f"/avatar/{tokens[published.id]}.svg", "", 1)
 
 
 def test_avatar_route_draws_an_svg_without_style(client, article):

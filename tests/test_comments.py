@@ -244,6 +244,27 @@ def test_pending_link_expires(client, app, article):
     assert "Old news." not in client.get(location).text
 
 
+@pytest.mark.parametrize("status", [CommentStatus.SPAM, CommentStatus.TRASH])
+def test_pending_link_shows_nothing_once_a_moderator_marks_it_spam_or_trash(client, article, status):
+    response = post_comment(client, comment="Buy cheap watches.")
+    cid, _ = location_ids(response)
+    assert "Buy cheap watches." in client.get(response.headers["Location"]).text
+    comment = stored(cid)
+    comment.status = status
+    db.session.commit()
+    page = client.get(response.headers["Location"]).text
+    assert "Buy cheap watches." not in page
+    assert "Your comment is awaiting moderation." not in page
+
+
+def test_pending_link_of_a_honeypot_catch_shows_no_preview(client, article):
+    response = post_comment(client, comment="A bot wrote this.", phone="555-0100")
+    assert response.status_code == 303
+    assert stored().status is CommentStatus.SPAM
+    page = client.get(response.headers["Location"]).text
+    assert "A bot wrote this." not in page and "Your comment is awaiting moderation." not in page
+
+
 def test_pending_link_of_another_article_shows_nothing(client, article):
     make_article("elsewhere", "Elsewhere")
     response = post_comment(client, comment="Belongs to embassies.")
@@ -443,6 +464,41 @@ def test_duplicate_rule(client, article, second, duplicate):
     assert post_comment(client, **fields).status_code == (409 if duplicate else 303)
 
 
+@pytest.mark.parametrize(
+    "second",
+    [
+        {"email": "ADA@example.org", "author": "Someone Else"},  # the email in other letter case
+        {"email": "Ada@Example.ORG", "author": "Someone Else"},
+        {"comment": "Same  words."},  # doubled space
+        {"comment": "same WORDS."},  # other letter case
+        {"comment": "Same\u200b words.\u2060"},  # zero-width characters
+        {"comment": "\ufeffSame\u00a0words.\u200d"},
+        {"comment": "Same\nwords."},  # a line break for a space
+        {"comment": "Ｓａｍｅ words."},  # full-width letters
+    ],
+)
+def test_duplicate_rule_compares_normalised_email_and_text(client, article, second):
+    assert post_comment(client, comment="Same words.").status_code == 303
+    fields = {"comment": "Same words."} | second
+    response = post_comment(client, **fields)
+    assert response.status_code == 409
+    assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 1
+
+
+def test_different_words_are_not_a_duplicate_however_normalised(client, article):
+    assert post_comment(client, comment="Same words.").status_code == 303
+    assert post_comment(client, comment="Same words!").status_code == 303
+    assert post_comment(client, comment="Samewords.").status_code == 303
+
+
+def test_a_moderators_edit_moves_the_duplicate_check_to_the_new_words(client, article):
+    comment = make_comment(article, "Old words.", email="ada@example.org", status=CommentStatus.PENDING)
+    comment.raw_text = "New words."
+    db.session.commit()
+    assert post_comment(client, comment="Old words.").status_code == 303
+    assert post_comment(client, comment="NEW words.", author="Someone Else").status_code == 409
+
+
 def test_duplicate_of_a_trashed_comment_or_under_another_parent_is_allowed(client, article):
     parent = make_comment(article, "Parent.")
     post_comment(client, comment="Same words.")
@@ -487,6 +543,15 @@ def test_flood_counts_the_same_ip_or_the_same_email(app, article):
     elsewhere = client_from(app, "198.51.100.2")
     assert post_comment(elsewhere, email="x@example.org").status_code == 429
     assert post_comment(elsewhere, email="z@example.org").status_code == 303
+
+
+def test_flood_compares_the_email_in_any_letter_case(app, article):
+    app.config["COMMENT_FLOOD_SECONDS"] = 15
+    make_comment(
+        article, "Recent.", status=CommentStatus.PENDING, ip="198.51.100.1", email="x@example.org", minutes_ago=0
+    )
+    response = post_comment(client_from(app, "198.51.100.2"), email="X@Example.org")
+    assert response.status_code == 429
 
 
 def test_flood_window_passes(app, article):
