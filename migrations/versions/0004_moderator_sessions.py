@@ -1,7 +1,7 @@
 """A session token per moderator, so that signing out ends sessions
 
 Revision ID: 0004_moderator_sessions
-Revises: 0002_duplicate_check_indexes
+Revises: 0003_comment_fingerprints
 Create Date: 2026-11-30
 
 Every session and remember-me cookie names the moderator by id and this token; signing out, a new
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_moderator_sessions"
-down_revision = "0002_duplicate_check_indexes"
+down_revision = "0003_comment_fingerprints"
 branch_labels = None
 depends_on = None
 
