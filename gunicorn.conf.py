@@ -26,7 +26,7 @@ forwarder_headers = ""
 
 def post_fork(server, worker):
     """Give every worker its own database connections: none may cross a fork."""
-    from blog.extensions import db
+    from blog.core.extensions import db
 
     app = server.app.wsgi()
     with app.app_context():

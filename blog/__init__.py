@@ -1,50 +1,47 @@
-"""A Flask blog that publishes Markdown articles and takes WordPress-style moderated comments."""
+"""A Flask blog that publishes Markdown articles and takes WordPress-style moderated comments.
+
+Two flows, one sub-package each, over a small core:
+
+- publishing: content/*.md → front matter and Markdown → Article rows with pre-rendered HTML;
+- reading: those rows → the pages, feeds and media a reader gets, through the page cache;
+- comments: the Leave a Reply form → cleaning → the moderation rules → a stored Comment;
+- moderation: moderators sign in and decide, and are told of held comments;
+- core: settings, the database and models, errors, security headers, the sanitizer, backups.
+"""
 
 from flask import Flask
 
-from . import config
+from blog.core import settings
 
 
 def create_app(test_config=None):
     """Create and configure the blog."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
-    config.load(app, test_config)
+    settings.load(app, test_config)
 
-    from . import security
+    from blog.core import backup, database, errors, security  # noqa: F401  (database: the SQLite engine hooks)
+    from blog.core.extensions import db, migrate
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
-
-    from . import database  # noqa: F401  (registers the SQLite engine hooks)
-    from .extensions import db, migrate
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
-    from . import (
-        admin,
-        auth,
-        backup,
-        comments,
-        errors,
-        feeds,
-        media,
-        notify,
-        pagecache,
-        pages,
-        publish,
-        retention,
-        security,
-    )
+    from blog.comments import views as comments
+    from blog.moderation import notices, retention, signin
+    from blog.moderation import views as admin
+    from blog.publishing import publish
+    from blog.reading import feeds, media, pagecache
+    from blog.reading import views as pages
 
     security.init_app(app)
     errors.init_app(app)
     publish.init_app(app)
     backup.init_app(app)
-    auth.init_app(app)
+    signin.init_app(app)
     comments.init_app(app)
     retention.init_app(app)
-    notify.init_app(app)
-    app.register_blueprint(auth.bp)
+    notices.init_app(app)
+    app.register_blueprint(signin.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(comments.bp)
     app.register_blueprint(media.bp)

@@ -54,10 +54,10 @@ def ensure_tools():
 def seed_comments(database_url: str, count: int):
     """Insert ``count`` approved comments, half of them replies, as the moderation queue would leave them."""
     from blog import create_app
-    from blog.extensions import db
-    from blog.models import Article, Comment, CommentStatus
-    from blog.sanitize import clean_comment
-    from blog.versioning import touch_article
+    from blog.core.extensions import db
+    from blog.core.models import Article, Comment, CommentStatus
+    from blog.core.sanitize import clean_comment
+    from blog.reading.versions import touch_article
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "TESTING": False})
     with app.app_context():
@@ -264,8 +264,8 @@ def publish_run(n=1000) -> dict:
     """Publish ``n`` generated articles, then again with nothing changed: the publish step itself
     (in-process) and the whole command (a new process: interpreter and imports included)."""
     from blog import create_app
-    from blog.extensions import db
-    from blog.publish import publish
+    from blog.core.extensions import db
+    from blog.publishing.publish import publish
 
     folder = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     content = folder / "content"

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from blog.config import DEFAULTS  # noqa: E402
-from blog.models import CommentStatus  # noqa: E402
-from blog.moderation import RULES, Candidate, decide  # noqa: E402
+from blog.comments.rules import RULES, Candidate, decide  # noqa: E402
+from blog.core.models import CommentStatus  # noqa: E402
+from blog.core.settings import DEFAULTS  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "corpora" / "youtube-spam-collection"
 HOLDS = {CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.TRASH}

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from itertools import count
 
-from blog.extensions import db
-from blog.models import Article, ArticleStatus, Comment, CommentStatus
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus, Comment, CommentStatus
 
 _serial = count(1)
 

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from blog import create_app
-from blog.extensions import db
+from blog.core.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "tests" / "corpora"

@@ -3,8 +3,8 @@
 from datetime import timedelta
 from itertools import count
 
-from blog.extensions import db
-from blog.models import Article, ArticleStatus, Comment, CommentStatus, utcnow
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus, Comment, CommentStatus, utcnow
 
 _serial = count(1)
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from argon2 import PasswordHasher
 
-from blog import auth
-from blog.auth import create_moderator
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
-from blog.sanitize import clean_comment
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
+from blog.core.sanitize import clean_comment
+from blog.moderation import signin as auth
+from blog.moderation.signin import create_moderator
 
 PASSWORD = "correct horse battery staple"
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from blog import actions
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.moderation import actions
 from tests.moderation import events_of, make_article, make_comment, make_moderator, status_of
 
 P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.TRASH

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from blog import actions
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, Moderator
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, Moderator
+from blog.moderation import actions
 from tests.moderation import events_of, make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.slow

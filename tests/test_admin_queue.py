@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from blog.extensions import db
-from blog.models import Comment, CommentStatus
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
 from tests.moderation import (
     act,
     bulk,

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from blog import actions
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.moderation import actions
 from tests.moderation import make_article, make_comment, make_moderator
 
 P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.TRASH

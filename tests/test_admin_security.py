@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from blog.extensions import db
-from blog.models import Comment, CommentStatus, ModerationEvent
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, ModerationEvent
 from tests.moderation import (
     csrf,
     fast_hashing,  # noqa: F401  (a fixture)

@@ -2,8 +2,9 @@
 
 import pytest
 
-from blog import config, create_app
-from blog.config import normalise_database_url
+from blog import create_app
+from blog.core import settings as config
+from blog.core.settings import normalise_database_url
 
 
 def test_testing_config(app):

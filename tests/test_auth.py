@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from argon2 import PasswordHasher, Type
 
-from blog import auth
-from blog.extensions import db
-from blog.models import LoginFailure, Moderator, utcnow
+from blog.core.extensions import db
+from blog.core.models import LoginFailure, Moderator, utcnow
+from blog.moderation import signin as auth
 from tests.moderation import (
     PASSWORD,
     csrf,

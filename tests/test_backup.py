@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from blog import create_app
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
 
 
 def _fill():
@@ -65,7 +65,7 @@ def _snapshot():
 
 
 def test_backup_restores_every_row(app, runner, tmp_path):
-    path = tmp_path / "blog.backup"
+    path = tmp_path / "blog.core.backup"
     with app.app_context():
         _fill()
         before = _snapshot()
@@ -90,7 +90,7 @@ def test_backup_restores_every_row(app, runner, tmp_path):
 
 
 def test_restore_refuses_a_database_with_data(app, runner, tmp_path):
-    path = tmp_path / "blog.backup"
+    path = tmp_path / "blog.core.backup"
     with app.app_context():
         _fill()
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
@@ -113,7 +113,7 @@ def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
     if database_url is None:
         pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
     config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "CONTENT_DIR": str(tmp_path)}
-    path = tmp_path / "blog.backup"
+    path = tmp_path / "blog.core.backup"
     lite = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite3'}"})
     with lite.app_context():
         db.create_all()
@@ -148,7 +148,7 @@ def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
 @pytest.mark.parametrize("existing", [False, True])
 def test_a_backup_is_readable_by_the_owner_only(app, runner, tmp_path, existing):
     """A backup holds every email and IP the database does; a file it replaces may have been looser."""
-    path = tmp_path / "blog.backup"
+    path = tmp_path / "blog.core.backup"
     if existing:
         path.write_text("an older backup")
         path.chmod(0o644)

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from blog import moderation
-from blog.extensions import db
-from blog.models import Comment
+from blog.comments import rules as moderation
+from blog.core.extensions import db
+from blog.core.models import Comment
 from tests.comment_actions import form_fields, make_article
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from blog import sanitize
-from blog.forms import MAX_COMMENT
+from blog.comments.form import MAX_COMMENT
+from blog.core import sanitize
 from tests.comment_actions import form_fields, make_article
 
 SLUG = "costly"

@@ -9,9 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from blog import avatars, comments, threads
-from blog.extensions import db
-from blog.models import CommentStatus
+from blog.comments import avatars, threads
+from blog.comments import views as comments
+from blog.core.extensions import db
+from blog.core.models import CommentStatus
 from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
 
 SLUG = "on-embassies"

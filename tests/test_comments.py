@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from blog import comments, csrf
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus
+from blog.comments import csrf
+from blog.comments import views as comments
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus
 from tests.comment_actions import (
     Tags,
     form_fields,

@@ -1,6 +1,6 @@
 """Our Markdown is CommonMark: every example of the spec renders as the spec says.
 
-The examples go through the renderer's own markdown-it instance (``blog.markdown.md``), before the
+The examples go through the renderer's own markdown-it instance (``blog.publishing.markdown.md``), before the
 sanitizer. Those our extensions change on purpose are listed below by number with the reason, and
 for each the test checks that undoing that one extension gives the spec's HTML exactly, so the list
 cannot hide an unrelated difference.
@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from blog.markdown import md
+from blog.publishing.markdown import md
 from tests.conftest import corpus
 
 SPEC_EXAMPLES = 652  # CommonMark 0.31.2

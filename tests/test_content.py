@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from blog.content import ContentError, load, read_source
+from blog.publishing.source import ContentError, load, read_source
 
 
 def write(tmp_path, front_matter: str, body: str = "Body.\n", name: str = "post.md"):

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from blog import publish as publish_module
-from blog.extensions import db
-from blog.models import Article, ArticleStatus, Comment
-from blog.publish import PublishError, publish
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus, Comment
+from blog.publishing import publish as publish_module
+from blog.publishing.publish import PublishError, publish
 
 FIXTURES = Path(__file__).resolve().parent / "content"
 SEED = "diplomatic-meeting-between-north-korea-and-pakistan"
@@ -350,14 +350,14 @@ def test_an_image_that_is_not_an_image_publishes_nothing(app, seed_content):
 # first article's new version is written (in the open transaction), the rest are not.
 KILL_MID_WRITE = """
 import os, signal, sys
-import blog.publish
+import blog.publishing.publish
 calls = []
-def touch_then_die(article_id, _touch=blog.publish.touch_article):
+def touch_then_die(article_id, _touch=blog.publishing.publish.touch_article):
     calls.append(article_id)
     if len(calls) == 2:
         os.kill(os.getpid(), signal.SIGKILL)
     _touch(article_id)
-blog.publish.touch_article = touch_then_die
+blog.publishing.publish.touch_article = touch_then_die
 from flask.cli import main
 sys.argv = ["flask", "--app", "blog", "content", "publish"]
 main()

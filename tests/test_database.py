@@ -6,8 +6,8 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from blog.database import begin_write
-from blog.extensions import db
+from blog.core.database import begin_write
+from blog.core.extensions import db
 
 
 @pytest.fixture

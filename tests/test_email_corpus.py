@@ -12,7 +12,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from blog import create_app
-from blog.forms import CommentForm
+from blog.comments.form import CommentForm
 from tests.conftest import corpus
 
 TSV = corpus("isemail-tests", "derived-email-validator-2.4.0-verdicts.tsv")
@@ -107,7 +107,7 @@ def test_deliverability_check_is_a_setting(form_app, monkeypatch):
         seen.append(kwargs.get("check_deliverability"))
         return real(address, **{**kwargs, "check_deliverability": False})
 
-    monkeypatch.setattr("blog.forms.validate_email", spy)
+    monkeypatch.setattr("blog.comments.form.validate_email", spy)
     accepts(form_app, "a@iana.org")
     form_app.config["COMMENT_CHECK_DELIVERABILITY"] = True
     accepts(form_app, "a@iana.org")

@@ -8,10 +8,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from blog import create_app, csrf
-from blog.comments import UNAVAILABLE
-from blog.extensions import db
-from blog.models import Comment
+from blog import create_app
+from blog.comments import csrf
+from blog.comments.views import UNAVAILABLE
+from blog.core.extensions import db
+from blog.core.models import Comment
 from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, free_port, post_comment
 from tests.comment_actions import Tags, form_fields, make_article
 from tests.comment_actions import post_comment as post_form

@@ -10,10 +10,10 @@ import re
 
 import pytest
 
-from blog.avatars import token_for
-from blog.extensions import db
-from blog.models import Article, Comment
-from blog.publish import publish
+from blog.comments.avatars import token_for
+from blog.core.extensions import db
+from blog.core.models import Article, Comment
+from blog.publishing.publish import publish
 from tests.comment_actions import form_fields, make_comment
 from tests.moderation import csrf, fast_hashing, login, make_moderator  # noqa: F401 (a fixture)
 

@@ -20,9 +20,11 @@ from argon2 import PasswordHasher
 from hypothesis import HealthCheck, currently_in_test_context, event, given, settings
 from hypothesis import strategies as st
 
-from blog import auth, create_app, csrf
-from blog.extensions import db
-from blog.models import Comment, CommentStatus
+from blog import create_app
+from blog.comments import csrf
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
+from blog.moderation import signin as auth
 from tests.moderation import PASSWORD, make_article, make_comment, make_moderator
 from tests.moderation import csrf as token_on
 

@@ -13,9 +13,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from blog.extensions import db
-from blog.models import Article, ArticleStatus, Comment, CommentStatus
-from blog.sanitize import clean_article, clean_comment
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus, Comment, CommentStatus
+from blog.core.sanitize import clean_article, clean_comment
 from tests.conftest import corpus
 
 NS = {

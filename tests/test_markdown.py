@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from blog.content import ContentError, read_source
-from blog.markdown import image_files, render, shorten, slugify
+from blog.publishing.markdown import image_files, render, shorten, slugify
+from blog.publishing.source import ContentError, read_source
 from tests.conftest import SITE
 
 HERE = Path(__file__).resolve().parent

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from blog import normalise
-from blog.extensions import db
+from blog.core import normalise
+from blog.core.extensions import db
 from tests.test_migrations import MIGRATIONS, bare_app  # noqa: F401 (a fixture)
 
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from blog import create_app
-from blog.extensions import db
+from blog.core.extensions import db
 
 MIGRATIONS = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
 

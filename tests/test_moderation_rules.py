@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from blog import moderation
-from blog.config import DEFAULTS
-from blog.models import CommentStatus
-from blog.moderation import Candidate
+from blog.comments import rules as moderation
+from blog.comments.rules import Candidate
+from blog.core.models import CommentStatus
+from blog.core.settings import DEFAULTS
 
 PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.PENDING,
@@ -274,8 +274,8 @@ def test_comments_close(comments_open, days_old, close_after, closed):
     ],
 )
 def test_settings_through_the_form(client, app, config, text, status, reasons):
-    from blog.extensions import db
-    from blog.models import Comment
+    from blog.core.extensions import db
+    from blog.core.models import Comment
     from tests.comment_actions import make_article, post_comment
 
     app.config.update(config)

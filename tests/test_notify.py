@@ -10,9 +10,9 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from blog import notify
-from blog.extensions import db
-from blog.models import Comment, CommentStatus
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
+from blog.moderation import notices as notify
 from tests.moderation import make_article, make_comment
 
 

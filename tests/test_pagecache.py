@@ -7,9 +7,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from blog import actions, create_app, csrf, sanitize
-from blog.extensions import db
-from blog.models import Comment, CommentStatus, Moderator, utcnow
+from blog import create_app
+from blog.comments import csrf
+from blog.core import sanitize
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, Moderator, utcnow
+from blog.moderation import actions
 from tests.comment_actions import form_fields
 from tests.factories import make_article, make_comment
 

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from blog import comments, create_app
-from blog.models import ArticleStatus, utcnow
+from blog import create_app
+from blog.comments import views as comments
+from blog.core.models import ArticleStatus, utcnow
 from tests.factories import make_article
 
 
@@ -284,7 +285,7 @@ def dead_client(request):
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": request.param})
     yield app.test_client()
     with app.app_context():
-        from blog.extensions import db
+        from blog.core.extensions import db
 
         db.engine.dispose()
 

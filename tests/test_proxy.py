@@ -10,9 +10,10 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from blog import create_app, security
-from blog.extensions import db
-from blog.models import Comment
+from blog import create_app
+from blog.core import security
+from blog.core.extensions import db
+from blog.core.models import Comment
 from tests.comment_actions import make_article, post_comment
 
 PEER = "127.0.0.1"  # the test client's own address: the proxy in front of the blog

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blog import sanitize
-from blog.sanitize import clean_comment, count_links, plain_text
+from blog.core import sanitize
+from blog.core.sanitize import clean_comment, count_links, plain_text
 
 
 @pytest.mark.parametrize(

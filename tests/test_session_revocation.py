@@ -6,9 +6,10 @@ import sqlalchemy as sa
 from flask_login import encode_cookie
 from flask_migrate import downgrade, upgrade
 
-from blog import auth, create_app
-from blog.extensions import db
-from blog.models import Moderator
+from blog import create_app
+from blog.core.extensions import db
+from blog.core.models import Moderator
+from blog.moderation import signin as auth
 from tests.moderation import (
     PASSWORD,
     csrf,

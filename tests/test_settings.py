@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import cli
 
-from blog import create_app, notify
-from blog.config import DEFAULTS, SETTINGS, SettingsError, lines
+from blog import create_app
+from blog.core.settings import DEFAULTS, SETTINGS, SettingsError, lines
+from blog.moderation import notices as notify
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
-from blog import sanitize
-from blog.extensions import db
-from blog.forms import CommentForm
-from blog.models import Comment, CommentStatus
+from blog.comments.form import CommentForm
+from blog.core import sanitize
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
 from tests.comment_actions import make_article, post_comment
 from tests.conftest import ROOT, corpus, require
 

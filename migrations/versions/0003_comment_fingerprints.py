@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # The app's own normalisation, so that the stored fingerprints are the ones the post path computes.
-from blog import normalise
+from blog.core import normalise
 
 revision = "0003_comment_fingerprints"
 down_revision = "0002_duplicate_check_indexes"

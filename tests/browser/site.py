@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from blog import actions
-from blog.auth import create_moderator
-from blog.extensions import db
-from blog.models import Moderator
-from blog.publish import publish
+from blog.core.extensions import db
+from blog.core.models import Moderator
+from blog.moderation import actions
+from blog.moderation.signin import create_moderator
+from blog.publishing.publish import publish
 from tests.comment_actions import location_ids, post_comment
 from tests.conftest import SITE, app_with_tables, settings_for
 from tests.moderation import PASSWORD

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from blog import comments
-from blog.extensions import db
-from blog.models import Comment, CommentStatus
+from blog.comments import views as comments
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
 from tests.moderation import PASSWORD, make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from blog.extensions import db
-from blog.models import Comment
+from blog.core.extensions import db
+from blog.core.models import Comment
 from tests.comment_actions import make_article, make_comment
 
 pytestmark = pytest.mark.browser

@@ -6,10 +6,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from blog import actions
-from blog.extensions import db
-from blog.models import Comment, CommentStatus, Moderator
-from blog.publish import publish
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, Moderator
+from blog.moderation import actions
+from blog.publishing.publish import publish
 from tests.comment_actions import location_ids, post_comment
 from tests.moderation import PASSWORD, fast_hashing, make_moderator  # noqa: F401 (a fixture)
 

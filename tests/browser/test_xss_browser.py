@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from blog.extensions import db
-from blog.models import Article, Comment, CommentStatus, utcnow
-from blog.sanitize import clean_comment, has_visible_text, normalise_text
-from blog.versioning import touch_article
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, utcnow
+from blog.core.sanitize import clean_comment, has_visible_text, normalise_text
+from blog.reading.versions import touch_article
 from scripts.live import CHROMIUM_ARGS, chromium_path
 from tests.comment_actions import form_fields, make_article
 from tests.conftest import corpus, require

@@ -9,8 +9,8 @@ from flask import current_app
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
-from . import normalise, sanitize
-from .csrf import SignedCookieCSRF
+from blog.comments.csrf import SignedCookieCSRF
+from blog.core import normalise, sanitize
 
 # WordPress's column sizes (wp_get_comment_fields_max_lengths).
 MAX_COMMENT = 65525

@@ -7,9 +7,9 @@ from urllib.parse import urljoin
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
-from .errors import MESSAGES
-from .extensions import db
-from .models import Article, ArticleStatus, utcnow
+from blog.core.errors import MESSAGES
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus, utcnow
 
 bp = Blueprint("pages", __name__)
 
@@ -41,7 +41,7 @@ def get_public_article(slug: str) -> Article:
 
 def render_article(article: Article, *, comment_page: int = 1, form=None, status: int = 200, **extra):
     """Render the article page; the comments view calls this to answer 422/400/409 with the form kept."""
-    from . import comments
+    from blog.comments import views as comments
 
     context = comments.section_context(article, comment_page=comment_page, form=form, **extra)
     if comment_page > 1:

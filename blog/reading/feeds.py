@@ -3,9 +3,9 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 
-from .extensions import db
-from .models import Comment, CommentStatus, utcnow
-from .pages import get_public_article, last_modified, public_articles
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, utcnow
+from blog.reading.views import get_public_article, last_modified, public_articles
 
 bp = Blueprint("feeds", __name__)
 

@@ -30,9 +30,9 @@ from flask_wtf.csrf import generate_csrf
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from .database import begin_write
-from .extensions import db, login_manager
-from .models import LoginFailure, Moderator, utcnow
+from blog.core.database import begin_write
+from blog.core.extensions import db, login_manager
+from blog.core.models import LoginFailure, Moderator, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 

@@ -13,11 +13,14 @@ from flask.signals import Namespace
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import load_only
 
-from . import avatars, csrf, moderation, normalise, sanitize, threads, versioning
-from .database import end_transaction
-from .extensions import db
-from .forms import MODERATOR_NAME, CommentForm
-from .models import Article, Comment, CommentStatus, Moderator, utcnow
+from blog.comments import avatars, csrf, threads
+from blog.comments import rules as moderation
+from blog.comments.form import MODERATOR_NAME, CommentForm
+from blog.core import normalise, sanitize
+from blog.core.database import end_transaction
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus, Moderator, utcnow
+from blog.reading import versions as versioning
 
 bp = Blueprint("comments", __name__)
 
@@ -368,7 +371,7 @@ def post(slug):
 
 
 def _post(slug: str, form: CommentForm):
-    from .pages import get_public_article, render_article
+    from blog.reading.views import get_public_article, render_article
 
     def answer(article: Article, status: int, message: str = "", retry_after: int | None = None):
         html, status = render_article(article, form=form, status=status, message=message)

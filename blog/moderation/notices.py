@@ -13,8 +13,8 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
-from .extensions import db
-from .models import Comment, CommentStatus
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,6 @@ def _on_comment_posted(app, comment):
 
 def init_app(app):
     """Announce every held comment the public form stores (the form sends the signal after commit)."""
-    from .comments import comment_posted
+    from blog.comments.views import comment_posted
 
     comment_posted.connect(_on_comment_posted, app)

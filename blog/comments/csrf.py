@@ -22,7 +22,7 @@ COOKIE_NAME = "comment_csrf"
 # unescaped (Markup), and a raw "<" is something no escaped field and no cleaned comment or article can
 # hold, so no words of a reader can make the page look as if it held a second form.
 PLACEHOLDER = Markup("0.<comment-form-token>")
-PLACEHOLDER_ENVIRON = "blog.csrf.placeholder"
+PLACEHOLDER_ENVIRON = "blog.comments.csrf.placeholder"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 MISSING = "The form's security token is missing."
 EXPIRED = "The form's security token has expired."

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from . import normalise
-from .extensions import db
+from blog.core import normalise
+from blog.core.extensions import db
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,7 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .extensions import db
+from blog.core.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from .database import begin_write
-from .extensions import db
-from .models import Comment, CommentStatus, ModerationEvent, Moderator, utcnow
-from .sanitize import clean_comment
-from .versioning import touch_article
+from blog.core.database import begin_write
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, ModerationEvent, Moderator, utcnow
+from blog.core.sanitize import clean_comment
+from blog.reading.versions import touch_article
 
 PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.PENDING,

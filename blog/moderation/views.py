@@ -8,10 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Field, HiddenField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
-from . import actions, sanitize
-from .auth import moderator_required, safe_next
-from .extensions import db
-from .forms import (
+from blog.comments.form import (
     MAX_AUTHOR,
     MAX_COMMENT,
     MAX_EMAIL,
@@ -25,8 +22,12 @@ from .forms import (
     strip_filter,
     text_filter,
 )
-from .models import Comment, CommentStatus
-from .pages import PAGE_NUMBER
+from blog.core import sanitize
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
+from blog.moderation import actions
+from blog.moderation.signin import moderator_required, safe_next
+from blog.reading.views import PAGE_NUMBER
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

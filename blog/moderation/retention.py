@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from .actions import delete_comment
-from .database import begin_write
-from .extensions import db
-from .models import Comment, CommentStatus, ModerationEvent, utcnow
-from .versioning import touch_article
+from blog.core.database import begin_write
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus, ModerationEvent, utcnow
+from blog.moderation.actions import delete_comment
+from blog.reading.versions import touch_article
 
 comments_cli = AppGroup("comments", help="Look after the stored comments.")
 

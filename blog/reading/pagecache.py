@@ -23,7 +23,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from sqlalchemy import event
 
-from . import csrf
+from blog.comments import csrf
 
 _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
 # A token signed for the start of the current hour: the page is identical for one reader within the
@@ -141,7 +141,7 @@ class PageCache:
         return version, published_at
 
     def _connect(self, dedicated: bool):
-        from .extensions import db
+        from blog.core.extensions import db
 
         with self.app.app_context():
             engine = db.engine

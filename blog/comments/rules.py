@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .config import lines
-from .models import CommentStatus
-from .sanitize import count_links
+from blog.core.models import CommentStatus
+from blog.core.sanitize import count_links
+from blog.core.settings import lines
 
 Verdict = tuple[CommentStatus, str]
 

@@ -18,12 +18,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import markdown
-from .content import ContentError, Source, load
-from .database import begin_write
-from .extensions import db
-from .models import Article, ArticleStatus
-from .versioning import touch_article
+from blog.core.database import begin_write
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleStatus
+from blog.publishing import markdown
+from blog.publishing.source import ContentError, Source, load
+from blog.reading.versions import touch_article
 
 
 class PublishError(Exception):

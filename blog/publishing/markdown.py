@@ -25,8 +25,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_anchor
 from PIL import Image, UnidentifiedImageError
 
-from .content import ContentError, display_path
-from .sanitize import clean_article
+from blog.core.sanitize import clean_article
+from blog.publishing.source import ContentError, display_path
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.

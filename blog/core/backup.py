@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .database import begin_write
-from .extensions import db
+from blog.core.database import begin_write
+from blog.core.extensions import db
 
 FORMAT = "blog-backup/1"
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from .extensions import db
-from .models import Article, Comment, CommentStatus
+from blog.core.extensions import db
+from blog.core.models import Article, Comment, CommentStatus
 
 
 def _touch_statement():
