@@ -10,8 +10,8 @@ from argon2 import PasswordHasher
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 from blog.core.sanitize import clean_comment
-from blog.moderation import signin as auth
-from blog.moderation.signin import create_moderator
+from blog.moderation import accounts
+from blog.moderation.accounts import create_moderator
 
 PASSWORD = "correct horse battery staple"
 
@@ -19,7 +19,7 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def fast_hashing(monkeypatch):
     """Hash with argon2id at its cheapest, so tests that sign in often stay fast (test_auth checks the real one)."""
-    monkeypatch.setattr(auth, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def make_article(slug="a-fine-article", title="A Fine Article") -> int:

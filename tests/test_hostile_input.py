@@ -24,7 +24,7 @@ from blog import create_app
 from blog.comments import csrf
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from blog.moderation import signin as auth
+from blog.moderation import accounts
 from tests.moderation import PASSWORD, make_article, make_comment, make_moderator
 from tests.moderation import csrf as token_on
 
@@ -63,8 +63,8 @@ def site(database_url, tmp_path_factory):
             "SERVER_NAME": None,
         }
     )
-    hasher = auth.hasher
-    auth.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    hasher = accounts.hasher
+    accounts.hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     with app.app_context():
         db.create_all()
         target = make_article("target", "The Target")
@@ -86,7 +86,7 @@ def site(database_url, tmp_path_factory):
         ]
         make_moderator()
     yield Site(app, "target", "other", ids, mine)
-    auth.hasher = hasher
+    accounts.hasher = hasher
     with app.app_context():
         db.session.remove()
         db.drop_all()

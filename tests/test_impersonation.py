@@ -7,7 +7,7 @@ from blog.core import normalise
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 from blog.moderation import actions
-from blog.moderation.signin import create_moderator
+from blog.moderation.accounts import create_moderator
 from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
 
 SLUG = "on-embassies"

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from blog import create_app
 from blog.core.extensions import db
 from blog.core.models import Moderator
-from blog.moderation import signin as auth
+from blog.moderation import accounts
 from tests.moderation import (
     PASSWORD,
     csrf,
@@ -165,7 +165,7 @@ def test_the_migration_gives_each_existing_moderator_a_token_of_their_own(app_co
                             "INSERT INTO moderator (username, password_hash, email, created_at)"
                             " VALUES (:name, :hash, '', CURRENT_TIMESTAMP)"
                         ),
-                        {"name": name, "hash": auth.hash_password(PASSWORD)},
+                        {"name": name, "hash": accounts.hash_password(PASSWORD)},
                     )
             upgrade(directory=MIGRATIONS)
             tokens = db.session.scalars(sa.select(Moderator.session_token)).all()

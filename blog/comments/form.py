@@ -7,7 +7,7 @@ import idna
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms.validators import Optional, StopValidation
 
 from blog.comments.csrf import SignedCookieCSRF
 from blog.core import normalise, sanitize
@@ -164,6 +164,59 @@ class WebAddress:
         field.normalized = url
 
 
+# The fields, declared once: the public form and the admin's edit and reply forms are built from them.
+
+
+def comment_field(label="Comment", empty="Please type your comment text.", too_long="Your comment is too long."):
+    """The comment text: filtered as it will be stored, refused when empty, too long or with nothing visible."""
+    return TextAreaField(
+        label,
+        filters=[text_filter],
+        validators=[Required(empty), MaxLength(MAX_COMMENT, too_long), VisibleText(empty)],
+    )
+
+
+def author_field():
+    return StringField(
+        "Name",
+        filters=[line_filter],
+        validators=[
+            Required("Please enter your name."),
+            MaxLength(MAX_AUTHOR, "Your name is too long."),
+            ReadableName(),
+        ],
+    )
+
+
+def email_field(required: bool):
+    """The commenter's address; without ``required`` an empty one is accepted (a moderator may clear it)."""
+    return StringField(
+        "Email",
+        filters=[email_filter],
+        validators=[
+            Required("Please enter your email address.") if required else Optional(),
+            MaxLength(MAX_EMAIL, "Your email address is too long."),
+            EmailAddress("Please enter a valid email address."),
+        ],
+    )
+
+
+def url_field():
+    return StringField(
+        "Website",
+        filters=[strip_filter],
+        validators=[
+            MaxLength(MAX_URL, "Your website address is too long."),
+            WebAddress("Please enter a valid website address (http or https)."),
+        ],
+    )
+
+
+def failure_status(form) -> int:
+    """The status of a form shown again after a refused POST: 400 for a missing or stale token, else 422."""
+    return 400 if form.csrf_token.errors else 422
+
+
 class AuthorFields:
     """The commenter's email and website as stored: what EmailAddress and WebAddress made of them."""
 
@@ -184,41 +237,10 @@ class CommentForm(AuthorFields, Form):
         csrf_class = SignedCookieCSRF
         csrf_field_name = "csrf_token"
 
-    comment = TextAreaField(
-        "Comment",
-        filters=[text_filter],
-        validators=[
-            Required("Please type your comment text."),
-            MaxLength(MAX_COMMENT, "Your comment is too long."),
-            VisibleText("Please type your comment text."),
-        ],
-    )
-    author = StringField(
-        "Name",
-        filters=[line_filter],
-        validators=[
-            Required("Please enter your name."),
-            MaxLength(MAX_AUTHOR, "Your name is too long."),
-            ReadableName(),
-        ],
-    )
-    email = StringField(
-        "Email",
-        filters=[email_filter],
-        validators=[
-            Required("Please enter your email address."),
-            MaxLength(MAX_EMAIL, "Your email address is too long."),
-            EmailAddress("Please enter a valid email address."),
-        ],
-    )
-    url = StringField(
-        "Website",
-        filters=[strip_filter],
-        validators=[
-            MaxLength(MAX_URL, "Your website address is too long."),
-            WebAddress("Please enter a valid website address (http or https)."),
-        ],
-    )
+    comment = comment_field()
+    author = author_field()
+    email = email_field(required=True)
+    url = url_field()
     consent = BooleanField(CONSENT_LABEL, name="wp-comment-cookies-consent")
     # Checked by the service, which answers 403 (not 422) for a parent that is not allowed.
     comment_parent = HiddenField(default="0")

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
+from blog.comments.views import comment_posted
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 
@@ -64,9 +65,7 @@ def held_message(comment: Comment) -> EmailMessage:
 def send(message: EmailMessage, config: dict) -> None:
     """Hand one message to the SMTP server, logging (never raising) a failure."""
     try:
-        with smtplib.SMTP(
-            config["MAIL_SERVER"], int(config["MAIL_PORT"] or 25), timeout=float(config["MAIL_TIMEOUT"])
-        ) as smtp:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
             smtp.send_message(message)
     except Exception:  # a notice is not worth a crash: any failure is logged and dropped
         log.exception("could not email the moderators about a held comment (%s)", message["Subject"])
@@ -102,6 +101,4 @@ def _on_comment_posted(app, comment):
 
 def init_app(app):
     """Announce every held comment the public form stores (the form sends the signal after commit)."""
-    from blog.comments.views import comment_posted
-
     comment_posted.connect(_on_comment_posted, app)

@@ -22,7 +22,7 @@ def purge(now: datetime | None = None) -> int:
     The age counts from when the comment went to spam or trash (its last moderation event there), or
     from its arrival when it came in as spam or trash.
     """
-    cutoff = (now or utcnow()) - timedelta(days=int(current_app.config["RETENTION_DAYS"]))
+    cutoff = (now or utcnow()) - timedelta(days=current_app.config["RETENTION_DAYS"])
     moved_at = (
         sa.select(sa.func.max(ModerationEvent.created_at))
         .where(ModerationEvent.comment_id == Comment.id, ModerationEvent.to_status == Comment.status)

@@ -1,16 +1,14 @@
-"""Moderator accounts: sign-in with throttling, sign-out, and the `moderator` commands."""
+"""Signing moderators in and out: the sign-in page with its throttle, sign-out, the guard every admin view
+wears, and the check that a session was not ended since (the accounts themselves: accounts.py)."""
 
 import functools
 import math
 import re
 import secrets
-import sys
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import click
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
@@ -23,7 +21,6 @@ from flask import (
     session,
     url_for,
 )
-from flask.cli import AppGroup
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -33,16 +30,11 @@ from wtforms.validators import InputRequired, Length
 from blog.core.database import begin_write
 from blog.core.extensions import db, login_manager
 from blog.core.models import LoginFailure, Moderator, utcnow
+from blog.moderation import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
 
-MIN_PASSWORD_LENGTH = 10
 USERNAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-USERNAME = re.compile(r"^[^\s\x00-\x1f\x7f-\x9f]{1,80}$")
-
-# argon2id, memory-hard, with the library's current defaults (RFC 9106's second recommendation). When a
-# later argon2-cffi raises the defaults, old hashes are upgraded at the next successful sign-in.
-hasher = PasswordHasher()
 
 
 @login_manager.user_loader
@@ -77,27 +69,14 @@ def wait_text(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-# -- the rules: passwords, throttling, where to go after signing in ------------------------------------
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def check_new_password(password: str) -> None:
-    """Refuse a password too short to resist guessing.
-
-    :raise ValueError: with the message to show.
-    """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.")
+# -- the rules: throttling, where to go after signing in ------------------------------------
 
 
 @functools.cache
 def _dummy_hash() -> str:
     # Checked against when the username is unknown, so that an unknown name takes as long as a wrong
     # password and the timing does not tell which usernames exist.
-    return hasher.hash("not a password of anyone")
+    return accounts.hasher.hash("not a password of anyone")
 
 
 def _throttle_name(username: str) -> str:
@@ -115,10 +94,10 @@ def lockout_remaining(username: str | None, ip: str, now: datetime | None = None
     """
     now = now or utcnow()
     config = current_app.config
-    window = timedelta(seconds=int(config["LOGIN_WINDOW_SECONDS"]))
-    limits = [(LoginFailure.ip == ip, int(config["LOGIN_MAX_FAILURES"]))]
+    window = timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    limits = [(LoginFailure.ip == ip, config["LOGIN_MAX_FAILURES"])]
     if username is not None:
-        limits.append((LoginFailure.username == _throttle_name(username), int(config["LOGIN_MAX_FAILURES_PER_NAME"])))
+        limits.append((LoginFailure.username == _throttle_name(username), config["LOGIN_MAX_FAILURES_PER_NAME"]))
     wait = 0
     for key, limit in limits:
         query = sa.select(LoginFailure.created_at).where(key, LoginFailure.created_at > now - window)
@@ -138,7 +117,7 @@ def authenticate(username: str, password: str, ip: str) -> Moderator | None:
     """
     now = utcnow()
     ip = (ip or "")[:45]
-    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    window = timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     begin_write()
     # Failures older than the window count for nothing; dropping them all keeps the table at one window's
     # worth of failures, however many names and addresses a guesser sprays.
@@ -158,7 +137,7 @@ def authenticate(username: str, password: str, ip: str) -> Moderator | None:
 
     moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
     try:
-        hasher.verify(moderator.password_hash if moderator else _dummy_hash(), password)
+        accounts.hasher.verify(moderator.password_hash if moderator else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None  # the attempt stays on record as a failure
     if moderator is None:
@@ -166,8 +145,8 @@ def authenticate(username: str, password: str, ip: str) -> Moderator | None:
 
     begin_write()
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.id == attempt_id))
-    if hasher.check_needs_rehash(moderator.password_hash):
-        moderator.password_hash = hash_password(password)
+    if accounts.hasher.check_needs_rehash(moderator.password_hash):
+        moderator.password_hash = accounts.hash_password(password)
     db.session.commit()
     return moderator
 
@@ -289,7 +268,7 @@ def login():
 def logout():
     if not LogoutForm().validate_on_submit():
         abort(400)
-    end_sessions(current_user.username)
+    accounts.end_sessions(current_user.username)
     logout_user()
     session.clear()
     flash("You are now logged out.", "success")
@@ -300,132 +279,6 @@ def logout():
 def _private(response):
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-# -- commands -------------------------------------------------------------------------------------------
-
-moderator_cli = AppGroup("moderator", help="Manage the moderators who sign in at /admin.")
-
-
-def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password")
-
-
-def create_moderator(username: str, password: str, email: str = "") -> Moderator:
-    """Store a new moderator.
-
-    :raise ValueError: for a bad username, a short password or a name already taken.
-    """
-    if not USERNAME.match(username):
-        raise ValueError("A username is 1 to 80 characters, without spaces.")
-    check_new_password(password)
-    begin_write()
-    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
-        db.session.rollback()
-        raise ValueError(f"A moderator named {username!r} already exists.")
-    moderator = Moderator(username=username, password_hash=hash_password(password), email=email)
-    db.session.add(moderator)
-    db.session.commit()
-    return moderator
-
-
-def set_password(username: str, password: str) -> None:
-    """Give a moderator a new password.
-
-    :raise ValueError: for an unknown moderator or a short password.
-    """
-    check_new_password(password)
-    begin_write()
-    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
-    if moderator is None:
-        db.session.rollback()
-        raise ValueError(f"There is no moderator named {username!r}.")
-    moderator.password_hash = hash_password(password)
-    # Whoever signed in with the old password is signed out.
-    moderator.end_sessions()
-    db.session.commit()
-
-
-def end_sessions(username: str) -> None:
-    """End every session of this moderator, in every browser, remember-me cookies included.
-
-    :raise ValueError: for an unknown moderator.
-    """
-    begin_write()
-    moderator = db.session.scalar(sa.select(Moderator).where(Moderator.username == username))
-    if moderator is None:
-        db.session.rollback()
-        raise ValueError(f"There is no moderator named {username!r}.")
-    moderator.end_sessions()
-    db.session.commit()
-
-
-def _valid_email(ctx, param, value: str) -> str:
-    if not value:
-        return ""
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as error:
-        raise click.BadParameter(str(error)) from None
-
-
-@moderator_cli.command("create")
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-@click.option(
-    "--email",
-    default="",
-    callback=_valid_email,
-    help="The moderator's address, shown on their replies to readers' comments in the admin.",
-)
-def create_command(username, password_stdin, email):
-    """Create a moderator who can sign in at /admin/login."""
-    password = _read_password(password_stdin)
-    try:
-        create_moderator(username, password, email)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Created moderator {username!r}. Sign in at /admin/login.")
-
-
-@moderator_cli.command("list")
-def list_command():
-    """List the moderators."""
-    moderators = db.session.scalars(sa.select(Moderator).order_by(Moderator.username)).all()
-    if not moderators:
-        click.echo("No moderators yet. Create one with: flask --app blog moderator create USERNAME")
-    for m in moderators:
-        click.echo(f"{m.username}\t{m.email or '-'}\tcreated {m.created_at:%Y-%m-%d}")
-
-
-@moderator_cli.command("set-password")
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
-def set_password_command(username, password_stdin):
-    """Give a moderator a new password."""
-    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)) is None:
-        raise click.ClickException(f"There is no moderator named {username!r}.")
-    password = _read_password(password_stdin)
-    try:
-        set_password(username, password)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Password changed for {username!r}; every session of theirs is signed out.")
-
-
-@moderator_cli.command("sign-out-everywhere")
-@click.argument("username")
-def sign_out_everywhere_command(username):
-    """End every session of a moderator, in every browser (a lost laptop, a shared computer)."""
-    try:
-        end_sessions(username)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Signed out every session of {username!r}.")
 
 
 def _delete_remember_cookie_only_when_sent(response):
@@ -469,4 +322,4 @@ def init_app(app):
     login_manager.session_protection = "strong"
     # Flask-WTF's session-bound token for the moderators' hand-written forms (the sign-out button).
     app.jinja_env.globals["moderator_csrf_token"] = generate_csrf
-    app.cli.add_command(moderator_cli)
+    accounts.init_app(app)  # the `moderator` commands, wired with the sign-in they serve

@@ -5,22 +5,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import Field, HiddenField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms import Field, HiddenField, StringField
+from wtforms.validators import AnyOf, InputRequired, ValidationError
 
 from blog.comments.form import (
-    MAX_AUTHOR,
-    MAX_COMMENT,
-    MAX_EMAIL,
-    MAX_URL,
     AuthorFields,
-    EmailAddress,
-    VisibleText,
-    WebAddress,
-    email_filter,
-    line_filter,
-    strip_filter,
-    text_filter,
+    author_field,
+    comment_field,
+    email_field,
+    failure_status,
+    url_field,
 )
 from blog.core import sanitize
 from blog.core.extensions import db
@@ -131,52 +125,16 @@ class BulkForm(ActionForm):
 
 
 class EditForm(AuthorFields, ActionForm):
-    # Filtered as the public form is, so an edit cannot store what a reader could not post (NUL, only spaces).
-    comment = TextAreaField(
-        "Comment",
-        filters=[text_filter],
-        validators=[
-            DataRequired("Please type your comment text."),
-            Length(max=MAX_COMMENT, message="Your comment is too long."),
-            VisibleText("Please type your comment text."),
-        ],
-    )
-    author = StringField(
-        "Name",
-        filters=[line_filter],
-        validators=[DataRequired("Please enter your name."), Length(max=MAX_AUTHOR, message="Your name is too long.")],
-    )
-    # The public form's own checks, so an address is stored the same way whoever typed it.
-    email = StringField(
-        "Email",
-        filters=[email_filter],
-        validators=[
-            Optional(),
-            Length(max=MAX_EMAIL, message="Your email address is too long."),
-            EmailAddress("Please enter a valid email address."),
-        ],
-    )
-    url = StringField(
-        "Website",
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=MAX_URL, message="Your website address is too long."),
-            WebAddress("Please enter a valid website address (http or https)."),
-        ],
-    )
+    # The public form's fields, so an edit cannot store what a reader could not post; only the email
+    # may be left empty.
+    comment = comment_field()
+    author = author_field()
+    email = email_field(required=False)
+    url = url_field()
 
 
 class ReplyForm(ActionForm):
-    comment = TextAreaField(
-        "Reply",
-        filters=[text_filter],
-        validators=[
-            DataRequired("Please type your reply."),
-            Length(max=MAX_COMMENT, message="Your reply is too long."),
-            VisibleText("Please type your reply."),
-        ],
-    )
+    comment = comment_field("Reply", empty="Please type your reply.", too_long="Your reply is too long.")
 
 
 SESSION_EXPIRED = "Your session expired. Please submit the form again."
@@ -191,11 +149,6 @@ def _checked(form: FlaskForm, keep_typing: bool = False) -> bool:
     if form.csrf_token.errors and not keep_typing:
         abort(400)
     return valid
-
-
-def _form_status(form: FlaskForm) -> int:
-    """The status of a form shown again after a POST: 400 for an expired token, else 422."""
-    return 400 if form.csrf_token.errors else 422
 
 
 def _report(outcome: actions.Outcome) -> None:
@@ -297,7 +250,7 @@ def edit(comment_id):
         )
         flash("Comment updated.", "success")
         return redirect(back_to_queue(form.next.data), 303)
-    status = _form_status(form) if request.method == "POST" else 200
+    status = failure_status(form) if request.method == "POST" else 200
     return render_template("admin/edit.html", comment=comment, form=form, back=back_to_queue(form.next.data)), status
 
 
@@ -323,7 +276,7 @@ def reply(comment_id):
             return redirect(back_to_queue(form.next.data), 303)
         flash("Comment approved and reply posted." if was_pending else "Reply posted.", "success")
         return redirect(back_to_queue(form.next.data), 303)
-    status = _form_status(form) if request.method == "POST" else 200
+    status = failure_status(form) if request.method == "POST" else 200
     return render_template("admin/reply.html", comment=parent, form=form, back=back_to_queue(form.next.data)), status
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from blog.core.extensions import db
 from blog.core.models import Moderator
 from blog.moderation import actions
-from blog.moderation.signin import create_moderator
+from blog.moderation.accounts import create_moderator
 from blog.publishing.publish import publish
 from tests.comment_actions import location_ids, post_comment
 from tests.conftest import SITE, app_with_tables, settings_for
