@@ -5,26 +5,17 @@ response with the cookie set or deleted.
 """
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 
 from blog.comments.form import CommentForm
+from blog.comments.signing import dump_author, load_author
 
 AUTHOR_COOKIE = "comment_author"
 AUTHOR_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="blog.comments.author-cookie")
-
-
 def remembered_author(value: str | None) -> dict | None:
     """Return the name, email and website in this cookie value, if it is ours and untouched."""
-    if not value:
-        return None
-    try:
-        data = _serializer().loads(value)
-    except BadSignature:
-        return None
+    data = load_author(value) if value else None
     return data if isinstance(data, dict) else None
 
 
@@ -32,7 +23,7 @@ def remember_author(response, form: CommentForm, *, had_cookie: bool):
     """Keep (consent ticked) or forget (unticked, when the reader ``had_cookie``) their details."""
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     if form.consent.data:
-        value = _serializer().dumps({"author": form.author.data, "email": form.email.data, "url": form.url.data})
+        value = dump_author({"author": form.author.data, "email": form.email.data, "url": form.url.data})
         response.set_cookie(
             AUTHOR_COOKIE, value, max_age=AUTHOR_COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure
         )

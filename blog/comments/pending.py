@@ -4,26 +4,23 @@ In: the comment id and hash from ``?unapproved=ID&moderation-hash=HASH``. Out: t
 or None.
 """
 
-import hashlib
-import hmac
 from datetime import timedelta
 
 from flask import current_app, url_for
 
 from blog.comments.posting import comment_id
+from blog.comments.signing import Purpose, digest, matches
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, utcnow
 
 
-def _pending_key() -> bytes:
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"blog.comments.moderation-hash", hashlib.sha256).digest()
+def _signed_value(comment: Comment) -> str:
+    return f"{comment.id}|{int(comment.created_at.timestamp())}"
 
 
 def moderation_hash(comment: Comment) -> str:
     """Return the hash that lets this comment's author see it while it waits (bound to id and time)."""
-    stamp = int(comment.created_at.timestamp())
-    return hmac.new(_pending_key(), f"{comment.id}|{stamp}".encode(), hashlib.sha256).hexdigest()[:32]
+    return digest(Purpose.PENDING_LINK, _signed_value(comment))
 
 
 def pending_comment(article: Article, given_id: str | None, given_hash: str | None) -> Comment | None:
@@ -36,7 +33,7 @@ def pending_comment(article: Article, given_id: str | None, given_hash: str | No
     comment = db.session.get(Comment, wanted)
     if comment is None or comment.article_id != article.id or comment.status is not CommentStatus.PENDING:
         return None
-    if not hmac.compare_digest(given_hash.encode(), moderation_hash(comment).encode()):
+    if not matches(Purpose.PENDING_LINK, _signed_value(comment), given_hash):
         return None
     hours = float(current_app.config.get("COMMENT_PENDING_LINK_HOURS") or 0)
     if utcnow() - comment.created_at > timedelta(hours=hours):
