@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from blog.comments import avatars, pending, signing
+from blog.comments import avatars, csrf, pending, signing
 from blog.comments.author_cookie import remembered_author
 
 
@@ -54,3 +54,11 @@ def test_the_author_cookie_takes_only_what_its_own_salt_signed(app):
         assert remembered_author(other) is None
         assert remembered_author(signing.dump_author(["not", "a", "dict"])) is None
         assert remembered_author("garbage") is None
+
+
+def test_form_tokens_already_in_pages_still_hold(app):
+    secret = app.config["SECRET_KEY"]
+    key = hmac.new(secret.encode(), b"blog.csrf.comment-form", hashlib.sha256).digest()
+    assert csrf.key_for(secret) == key
+    old = hmac.new(key, b"cookie-value|1740830400", hashlib.sha256).hexdigest()
+    assert csrf.mac(key, "cookie-value", "1740830400") == old

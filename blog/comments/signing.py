@@ -1,8 +1,9 @@
 """What the comments hand out signed, on itsdangerous under SECRET_KEY, one salt per purpose.
 
 The pending link's hash and the avatar token are a keyed digest of a value (hex, 128 bits); the author
-cookie is a signed serialisation of what the reader asked us to remember. The form token stays in
-csrf.py: the page cache signs it per reader without an app context.
+cookie is a signed serialisation of what the reader asked us to remember. The form token's signature
+(csrf.py) is made here too, from a key derived once, since the page cache signs it per reader without
+an app context.
 """
 
 import enum
@@ -12,6 +13,7 @@ import hmac
 from flask import current_app
 from itsdangerous import BadSignature, Signer, URLSafeSerializer
 from itsdangerous.encoding import base64_decode
+from itsdangerous.signer import HMACAlgorithm
 
 DIGEST_LENGTH = 32  # hex characters of a digest in a URL
 
@@ -26,12 +28,15 @@ class Purpose(enum.Enum):
     PENDING_LINK = "blog.comments.moderation-hash"
     AVATAR = "blog.avatars.comment"
     AUTHOR_COOKIE = "blog.comments.author-cookie"
+    FORM_TOKEN = "blog.csrf.comment-form"
 
 
-def _signer(purpose: Purpose) -> Signer:
-    return Signer(
-        current_app.config["SECRET_KEY"], salt=purpose.value, key_derivation="hmac", digest_method=hashlib.sha256
-    )
+_SHA256 = HMACAlgorithm(hashlib.sha256)
+
+
+def _signer(purpose: Purpose, secret: str | None = None) -> Signer:
+    secret = current_app.config["SECRET_KEY"] if secret is None else secret
+    return Signer(secret, salt=purpose.value, key_derivation="hmac", digest_method=hashlib.sha256, algorithm=_SHA256)
 
 
 def digest(purpose: Purpose, value: str) -> str:
@@ -42,6 +47,16 @@ def digest(purpose: Purpose, value: str) -> str:
 def matches(purpose: Purpose, value: str, given: str) -> bool:
     """Whether ``given`` is the digest of ``value`` for this purpose (in constant time)."""
     return hmac.compare_digest(given.encode(), digest(purpose, value).encode())
+
+
+def form_token_key(secret: str) -> bytes:
+    """Derive the form token's key from a SECRET_KEY (pure: the page cache keeps it)."""
+    return _signer(Purpose.FORM_TOKEN, secret).derive_key()
+
+
+def form_token_signature(key: bytes, value: str) -> str:
+    """Sign ``value`` with a key from form_token_key, as hex (pure: no app context needed)."""
+    return _SHA256.get_signature(key, value.encode()).hex()
 
 
 def _author_serializer() -> URLSafeSerializer:
