@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from blog.comments import avatars, threads
-from blog.comments import views as comments
+from blog.comments import section as comments
 from blog.core.extensions import db
 from blog.core.models import CommentStatus
 from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
@@ -227,7 +227,8 @@ def test_approved_post_on_a_later_page_redirects_there(client, app, article):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, seed):
-    """thread_page (two queries) agrees with threads.page_of (every comment read) on any forest:
+    """thread_page (two queries) and the feed's comment_pages agree with threads.page_of (every comment
+    read) on any forest:
     replies at and past the depth limit, replies whose parent is held or trashed, equal times."""
     rng = random.Random(seed)
     app.config["COMMENTS_PER_PAGE"] = rng.choice([1, 2, 3])
@@ -239,11 +240,15 @@ def test_the_page_after_a_post_is_the_page_that_shows_the_comment(app, article, 
         status = rng.choices([CommentStatus.APPROVED, CommentStatus.PENDING, CommentStatus.TRASH], [8, 1, 1])[0]
         created = same_minute if rng.random() < 0.2 else None
         made.append(make_comment(article, f"C{i}", parent=parent, status=status, created_at=created))
-    forest = threads.build(comments._approved_comments(article.id), app.config["THREAD_DEPTH"])
+    forest = threads.build(threads.approved_comments(article.id), app.config["THREAD_DEPTH"])
     per_page = app.config["COMMENTS_PER_PAGE"]
+    feed_pages = threads.comment_pages(article.id, per_page)
     for comment in made:
         expected = threads.page_of(forest, comment.id, per_page)
-        assert comments.thread_page(db.session.connection(), article.id, comment) == expected, comment.raw_text
+        assert threads.thread_page(db.session.connection(), article.id, comment.id, per_page) == expected, (
+            comment.raw_text
+        )
+        assert feed_pages.get(comment.id) == expected, comment.raw_text
     db.session.rollback()
 
 

@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from blog.comments import csrf
-from blog.comments import views as comments
+from blog.comments import csrf, pending, posting
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus
 from tests.comment_actions import (
@@ -153,13 +152,13 @@ def test_valid_comment_is_held_and_redirected_to_its_pending_view(client, articl
 
 
 def test_a_stored_comment_is_announced_after_commit(client, app, article):
-    """The moderators' notification (blog/notify.py) listens to comments.comment_posted."""
+    """The moderators' notification (blog/notify.py) listens to posting.comment_posted."""
     heard = []
 
     def listener(sender, comment):
         heard.append((comment.id, comment.status))
 
-    with comments.comment_posted.connected_to(listener, app):
+    with posting.comment_posted.connected_to(listener, app):
         cid, _ = location_ids(post_comment(client, comment="Announce me."))
         post_comment(client, email="")  # refused (422): nothing announced
     assert heard == [(cid, CommentStatus.PENDING)]
@@ -241,7 +240,7 @@ def test_pending_link_expires(client, app, article):
     db.session.commit()
     # created_at is part of the hash, so re-sign with the old time to test expiry alone.
     with app.test_request_context():
-        location = comments.pending_location(article, stored(cid))
+        location = pending.pending_location(article, stored(cid))
     assert "Old news." not in client.get(location).text
 
 

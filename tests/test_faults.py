@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from blog import create_app
 from blog.comments import csrf
-from blog.comments.views import UNAVAILABLE
+from blog.comments.posting import UNAVAILABLE
 from blog.core.extensions import db
 from blog.core.models import Comment
 from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, free_port, post_comment

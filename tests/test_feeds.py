@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from blog.comments.threads import comment_pages
 from blog.core.models import ArticleStatus, CommentStatus, utcnow
-from blog.reading.feeds import comment_pages
 from tests.factories import make_article, make_comment
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 
 from blog import create_app
-from blog.comments import views as comments
+from blog.comments import section
 from blog.core.models import ArticleStatus, utcnow
 from tests.factories import make_article
 
@@ -201,7 +201,7 @@ def test_article_jsonld(client, seed_article):
 
 def test_article_jsonld_carries_the_comments_it_is_given(client, seed_article, monkeypatch):
     given = [{"@type": "Comment", "text": "</script><script>alert(1)</script>", "author": {"name": "A"}}]
-    monkeypatch.setattr(comments, "section_context", lambda article, **kw: {"jsonld_comments": given})
+    monkeypatch.setattr(section, "section_context", lambda article, **kw: {"jsonld_comments": given})
     html = client.get(f"/{seed_article}/").text
     assert "</script><script>alert(1)" not in html  # |tojson escapes what could close the script
     (data,) = [json.loads(block) for block in Page(html).jsonld]
@@ -237,7 +237,7 @@ def test_comment_page_passes_its_number_to_the_comments_section(client, seed_art
         seen.append(comment_page)
         return {}
 
-    monkeypatch.setattr(comments, "section_context", section_context)
+    monkeypatch.setattr(section, "section_context", section_context)
     response = client.get(f"/{seed_article}/comment-page-2/")
     assert response.status_code == 200
     assert seen == [2]

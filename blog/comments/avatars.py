@@ -8,11 +8,9 @@ has a picture of its own, the same forever, and the picture is drawn from the to
 route needs no database and says nothing about who wrote what.
 """
 
-import hashlib
-import hmac
 import re
 
-from flask import current_app
+from blog.comments.signing import Purpose, digest
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
 GRID = 5
@@ -21,9 +19,7 @@ SIZE = 48
 
 def token_for(comment_id: int) -> str:
     """Return the avatar token of a comment: a keyed hash of its id, unrelated to its author's email."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    key = hmac.new(secret, b"blog.avatars.comment", hashlib.sha256).digest()
-    return hmac.new(key, str(comment_id).encode(), hashlib.sha256).hexdigest()[:32]
+    return digest(Purpose.AVATAR, str(comment_id))
 
 
 def pattern(token: str) -> tuple[str, list[tuple[int, int]]]:

@@ -6,7 +6,6 @@ forge a token that matches it. Nothing is stored on the server and no Flask sess
 anonymous reader costs no session (see PERFORMANCE.md). Moderators' forms keep Flask-WTF's session token.
 """
 
-import hashlib
 import hmac
 import secrets
 import time
@@ -16,6 +15,8 @@ from markupsafe import Markup
 from werkzeug.http import dump_cookie
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
+
+from blog.comments.signing import form_token_key, form_token_signature
 
 COOKIE_NAME = "comment_csrf"
 # The page cache (blog/pagecache.py) renders a page with this in place of the token. It reaches the page
@@ -40,12 +41,12 @@ def _mac(cookie: str, timestamp: str) -> str:
 
 def mac(key: bytes, cookie: str, timestamp: str) -> str:
     """The token's signature; pure, so the page cache can sign without an app context."""
-    return hmac.new(key, f"{cookie}|{timestamp}".encode(), hashlib.sha256).hexdigest()
+    return form_token_signature(key, f"{cookie}|{timestamp}")
 
 
 def key_for(secret: str) -> bytes:
     """Derive the form-token key from the app's SECRET_KEY."""
-    return hmac.new(secret.encode(), b"blog.csrf.comment-form", hashlib.sha256).digest()
+    return form_token_key(secret)
 
 
 def _lifetime() -> int:

@@ -1,6 +1,53 @@
-"""Comment threads: the tree of an article's approved comments, its depth limit and its pages."""
+"""Comment threads: the tree of an article's approved comments, its depth limit, its pages and their URLs.
+
+The one owner of "approved comments of an article" and of which comment page shows a comment: the
+article page, the redirect after a post and the comments feed all ask here.
+"""
 
 from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import url_for
+from sqlalchemy.orm import load_only
+
+from blog.core.extensions import db
+from blog.core.models import Comment, CommentStatus
+
+_comments = Comment.__table__
+
+
+def approved_of(article_id) -> sa.ColumnElement[bool]:
+    """Return the condition "an approved comment of this article" (a value or a bind parameter)."""
+    return sa.and_(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
+
+
+def approved_comments(article_id: int) -> list[Comment]:
+    """Return the article's approved comments, oldest first: the one query of the comments section."""
+    return db.session.scalars(
+        sa.select(Comment)
+        .options(
+            load_only(
+                Comment.id,
+                Comment.article_id,
+                Comment.parent_id,
+                Comment.author_name,
+                Comment.author_url,
+                Comment.html,
+                Comment.status,
+                Comment.created_at,
+                Comment.moderator_id,
+            )
+        )
+        .where(approved_of(article_id))
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+
+
+def page_url(slug: str, page: int, *, external: bool = False) -> str:
+    """Return the URL of a comment page of an article (its first page is the article itself)."""
+    if page > 1:
+        return url_for("pages.comment_page", slug=slug, n=page, _external=external)
+    return url_for("pages.article", slug=slug, _external=external)
 
 
 @dataclass(eq=False)
@@ -62,6 +109,19 @@ def page_of(threads: list[list[Node]], comment_id: int, per_page: int) -> int | 
     return None
 
 
+def comment_pages(article_id: int, per_page: int) -> dict[int, int]:
+    """Map each approved comment of an article to the comment page that shows it (for the feed)."""
+    rows = db.session.execute(
+        sa.select(Comment.id, Comment.parent_id).where(approved_of(article_id)).order_by(Comment.created_at, Comment.id)
+    ).all()
+    # The nesting depth does not move a comment to another thread, so any depth pages them alike.
+    pages = {}
+    for index, thread in enumerate(build(rows, 1)):
+        for node in thread:
+            pages[node.id] = index // max(1, per_page) + 1
+    return pages
+
+
 def _contains(node: Node, comment_id: int) -> bool:
     return node.id == comment_id or any(_contains(child, comment_id) for child in node.children)
 
@@ -115,3 +175,63 @@ def _after_flattened(siblings: list[Node], parent: Node) -> int:
         ancestors.add(siblings[index].id)
         index += 1
     return index
+
+
+def _thread_statements():
+    c, approved = _comments.c, CommentStatus.APPROVED
+    # The comment and its ancestors among the approved comments of its article, up to its thread's
+    # first comment: the one whose parent is not among them (build shows such a reply as a thread of
+    # its own). UNION, not UNION ALL, so that a cycle in bad data ends.
+    ancestor = _comments.alias("ancestor")
+    up = (
+        sa.select(c.id, c.parent_id, c.created_at)
+        .where(c.id == sa.bindparam("id"), c.article_id == sa.bindparam("article_id"), c.status == approved)
+        .cte("up", recursive=True)
+    )
+    up = up.union(
+        sa.select(ancestor.c.id, ancestor.c.parent_id, ancestor.c.created_at)
+        .join(up, ancestor.c.id == up.c.parent_id)
+        .where(ancestor.c.article_id == sa.bindparam("article_id"), ancestor.c.status == approved)
+    )
+    root = sa.select(up.c.id, up.c.created_at).where(
+        sa.or_(up.c.parent_id.is_(None), up.c.parent_id == up.c.id, up.c.parent_id.not_in(sa.select(up.c.id)))
+    )
+    # How many threads start at or before that one: threads are ordered as approved_comments reads them.
+    parent = _comments.alias("parent")
+    starts_thread = sa.or_(
+        c.parent_id.is_(None),
+        c.parent_id == c.id,
+        ~sa.exists().where(
+            parent.c.id == c.parent_id, parent.c.article_id == c.article_id, parent.c.status == approved
+        ),
+    )
+    position = sa.select(sa.func.count()).where(
+        c.article_id == sa.bindparam("article_id"),
+        c.status == approved,
+        sa.or_(
+            c.created_at < sa.bindparam("created_at"),
+            sa.and_(c.created_at == sa.bindparam("created_at"), c.id <= sa.bindparam("id")),
+        ),
+        starts_thread,
+    )
+    return root, position
+
+
+_THREAD_ROOT, _THREAD_POSITION = _thread_statements()
+
+
+def thread_page(connection, article_id: int, comment_id: int, per_page: int) -> int | None:
+    """Return the comment page that shows this approved comment: page_of's answer, from the indexes.
+
+    Two queries, without reading the comments into Python as page_of must (the post path's fast path).
+    """
+    root = connection.execute(_THREAD_ROOT, {"id": comment_id, "article_id": article_id}).first()
+    if root is None:  # not approved (any more), or in a cycle of replies that no page shows
+        return None
+    root_id, root_created = root
+    position = connection.execute(
+        _THREAD_POSITION, {"article_id": article_id, "created_at": root_created, "id": root_id}
+    ).scalar()
+    if not position:
+        return None
+    return (position - 1) // max(1, per_page) + 1

@@ -3,8 +3,9 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 
+from blog.comments.threads import approved_of, comment_pages
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus, utcnow
+from blog.core.models import Comment, utcnow
 from blog.reading.views import get_public_article, last_modified, public_articles
 
 bp = Blueprint("feeds", __name__)
@@ -28,7 +29,7 @@ def comments(slug):
     article = get_public_article(slug)
     entries = db.session.scalars(
         sa.select(Comment)
-        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .where(approved_of(article.id))
         .order_by(Comment.created_at.desc(), Comment.id.desc())
         .limit(FEED_LENGTH)
     ).all()
@@ -43,28 +44,3 @@ def sitemap():
     """List the front page and every public article for search engines."""
     entries = db.session.scalars(public_articles()).all()
     return render_template("feeds/sitemap.xml", articles=entries), {"Content-Type": XML}
-
-
-def comment_pages(article_id: int, per_page: int) -> dict[int, int]:
-    """Map each approved comment of an article to the comment page that shows it.
-
-    Pages hold ``per_page`` top-level threads, oldest first, as WordPress pages them. A reply whose
-    parent is not approved stands as its own thread, since the page cannot show it under its parent.
-    """
-    rows = db.session.execute(
-        sa.select(Comment.id, Comment.parent_id)
-        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
-        .order_by(Comment.created_at, Comment.id)
-    ).all()
-    parent = {row.id: row.parent_id for row in rows}
-
-    def root(comment_id: int) -> int:
-        seen = set()
-        while parent.get(comment_id) in parent and comment_id not in seen:
-            seen.add(comment_id)
-            comment_id = parent[comment_id]
-        return comment_id
-
-    roots = [row.id for row in rows if root(row.id) == row.id]
-    page_of_root = {comment_id: i // per_page + 1 for i, comment_id in enumerate(roots)}
-    return {row.id: page_of_root[root(row.id)] for row in rows}

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 
+from blog.comments import section, threads
+from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus, utcnow
@@ -39,18 +41,47 @@ def get_public_article(slug: str) -> Article:
     return article
 
 
-def render_article(article: Article, *, comment_page: int = 1, form=None, status: int = 200, **extra):
-    """Render the article page; the comments view calls this to answer 422/400/409 with the form kept."""
-    from blog.comments import views as comments
+def render_article(
+    article: Article,
+    *,
+    comment_page: int = 1,
+    form=None,
+    reply_to: str | None = None,
+    pending_id: str | None = None,
+    pending_hash: str | None = None,
+    remembered: dict | None = None,
+    status: int = 200,
+    message: str = "",
+):
+    """Present the article page from values the view parsed: the one presenter of the article page,
+    for the reader's GET and for the comments view's 422/400/409 answers with the form kept.
 
-    context = comments.section_context(article, comment_page=comment_page, form=form, **extra)
-    if comment_page > 1:
-        canonical = url_for("pages.comment_page", slug=article.slug, n=comment_page, _external=True)
-    else:
-        canonical = url_for("pages.article", slug=article.slug, _external=True)
+    :param form: the form of a failed post, shown again as typed.
+    """
+    context = section.section_context(
+        article,
+        comment_page=comment_page,
+        form=form,
+        reply_to=reply_to,
+        pending_id=pending_id,
+        pending_hash=pending_hash,
+        remembered=remembered,
+        message=message,
+    )
+    canonical = threads.page_url(article.slug, comment_page, external=True)
     jsonld = article_jsonld(article, canonical, context.get("jsonld_comments"))
     html = render_template("article.html", article=article, canonical=canonical, jsonld=jsonld, **context)
     return html, status
+
+
+def _reader_asks() -> dict:
+    """Return what the reader's request asks of the article page: reply-to, pending link, remembered author."""
+    return {
+        "reply_to": request.args.get("replytocom"),
+        "pending_id": request.args.get("unapproved"),
+        "pending_hash": request.args.get("moderation-hash"),
+        "remembered": remembered_author(request.cookies.get(AUTHOR_COOKIE)),
+    }
 
 
 def article_jsonld(article: Article, canonical: str, comments: list[dict] | None = None) -> dict:
@@ -99,7 +130,7 @@ def index():
 @bp.get("/<slug>/")
 def article(slug):
     """Show an article with its first page of comments."""
-    return render_article(get_public_article(slug))
+    return render_article(get_public_article(slug), **_reader_asks())
 
 
 @bp.get("/<slug>/comment-page-<int:n>/")
@@ -107,7 +138,7 @@ def comment_page(slug, n):
     """Show an article with its n-th page of comment threads (WordPress's paged comments)."""
     if n < 1:
         abort(404)
-    return render_article(get_public_article(slug), comment_page=n)
+    return render_article(get_public_article(slug), comment_page=n, **_reader_asks())
 
 
 @bp.get("/healthz")

@@ -1,0 +1,185 @@
+"""The comments section of the article page: its threads on this comment page, the reply form, the
+author's own pending comment, and the same comments as schema.org JSON-LD (SPEC §3).
+
+In: values the view parsed (comment page, reply-to id, pending link, remembered author, failed form).
+Out: the template context of templates/comments/_section.html. Reads neither the request nor cookies.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import abort, current_app, url_for
+
+from blog.comments import avatars, threads
+from blog.comments import rules as moderation
+from blog.comments.form import CommentForm
+from blog.comments.pending import pending_comment
+from blog.comments.posting import comment_id
+from blog.core import sanitize
+from blog.core.models import Article, Comment, utcnow
+
+
+def heading(count: int, title: str) -> str:
+    """Return WordPress's heading of the comments section, or "" when there is none to count."""
+    if count <= 0:
+        return ""
+    if count == 1:
+        return f"One thought on “{title}”"
+    return f"{count} thoughts on “{title}”"
+
+
+@dataclass
+class Section:
+    """What templates/comments/_section.html shows."""
+
+    article: Article
+    heading: str
+    shown: list
+    page: int
+    pages: int
+    max_depth: int
+    form: CommentForm
+    closed: bool
+    reply_to: Comment | None = None
+    reply_shown: bool = False
+    message: str = ""
+    pending: Comment | None = None
+    preview_note: bool = False
+
+    @property
+    def page_url(self) -> str:
+        return threads.page_url(self.article.slug, self.page)
+
+    @property
+    def action(self) -> str:
+        return url_for("comments.post", slug=self.article.slug)
+
+    def page_link(self, page: int) -> str:
+        return threads.page_url(self.article.slug, page) + "#comments"
+
+    def reply_url(self, comment: Comment) -> str:
+        return f"{self.page_url}?replytocom={comment.id}#respond"
+
+    @staticmethod
+    def avatar(comment: Comment) -> str:
+        return url_for("comments.avatar", token=avatars.token_for(comment.id))
+
+    @staticmethod
+    def author_href(comment: Comment) -> str | None:
+        url = comment.author_url or ""
+        return url if re.match(r"(?i)^https?://", url) else None
+
+    @property
+    def field_errors(self) -> list[tuple[str, str]]:
+        return self.form.field_errors
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.message or self.field_errors)
+
+
+def section_context(
+    article: Article,
+    *,
+    comment_page: int = 1,
+    form: CommentForm | None = None,
+    reply_to: str | None = None,
+    pending_id: str | None = None,
+    pending_hash: str | None = None,
+    remembered: dict | None = None,
+    message: str = "",
+) -> dict:
+    """Return the template context of the article's comments section and reply form.
+
+    :param form: the form of a failed post, shown again as typed (its parent is the reply-to).
+    :param reply_to: the ``?replytocom=ID`` of the request (only an approved comment of ours counts).
+    :param pending_id: with ``pending_hash``, the author's pending link.
+    :param remembered: the name, email and website the reader asked us to remember.
+    :raise 404: for a comment page past the last one.
+    """
+    config = current_app.config
+    max_depth = max(1, int(config["THREAD_DEPTH"]))
+    per_page = max(1, int(config["COMMENTS_PER_PAGE"]))
+    approved = threads.approved_comments(article.id)
+    by_id = {c.id: c for c in approved}
+    all_threads = threads.build(approved, max_depth)
+    pages = threads.page_count(all_threads, per_page)
+
+    # Replying: to the comment of a failed post, or to ?replytocom=ID.
+    wanted = comment_id(form.comment_parent.data if form is not None else reply_to)
+    reply_to_comment = by_id.get(wanted) if wanted is not None else None
+    if form is not None and reply_to_comment is not None and comment_page == 1:
+        comment_page = threads.page_of(all_threads, reply_to_comment.id, per_page) or 1
+    if comment_page < 1 or comment_page > pages:
+        abort(404)
+    start = (comment_page - 1) * per_page
+    shown = [node for thread in all_threads[start : start + per_page] for node in thread]
+
+    pending = None
+    if form is None and pending_id is not None:
+        pending = pending_comment(article, pending_id, pending_hash)
+        if pending is not None:
+            threads.place_pending(shown, pending, max_depth)
+
+    if form is None:
+        form = CommentForm(comment_parent=str(reply_to_comment.id) if reply_to_comment else "0")
+        if remembered:
+            form.author.data = str(remembered.get("author") or "")[:245]
+            form.email.data = str(remembered.get("email") or "")[:100]
+            form.url.data = str(remembered.get("url") or "")[:200]
+            form.consent.data = True
+    elif reply_to_comment is None:
+        form.comment_parent.data = "0"
+
+    section = Section(
+        article=article,
+        heading=heading(len(approved), article.title),
+        shown=shown,
+        page=comment_page,
+        pages=pages,
+        max_depth=max_depth,
+        form=form,
+        closed=moderation.comments_closed(article, config, utcnow()),
+        reply_to=reply_to_comment,
+        reply_shown=reply_to_comment is not None and threads.find(shown, reply_to_comment.id) is not None,
+        message=message,
+        pending=pending,
+        preview_note=remembered is None,
+    )
+    return {"comment_section": section, "jsonld_comments": jsonld(section)}
+
+
+def jsonld(section: Section) -> list[dict]:
+    """Return the page's approved comments as schema.org Comment objects (never an email or IP)."""
+    page_url = threads.page_url(section.article.slug, section.page, external=True)
+    items = []
+
+    def walk(nodes):
+        for node in nodes:
+            if not node.pending:
+                c = node.comment
+                author = {"@type": "Person", "name": c.author_name}
+                if section.author_href(c):
+                    author["url"] = c.author_url
+                items.append(
+                    {
+                        "@type": "Comment",
+                        "@id": f"{page_url}#comment-{c.id}",
+                        "url": f"{page_url}#comment-{c.id}",
+                        "author": author,
+                        "dateCreated": c.created_at.replace(microsecond=0).isoformat(),
+                        "text": sanitize.plain_text(c.html),
+                    }
+                )
+            walk(node.children)
+
+    walk(section.shown)
+    return items
+
+
+def comment_date(value: datetime) -> str:
+    """Format a comment's time as WordPress does by default: "January 5, 2025 at 3:07 pm" (UTC)."""
+    value = value.astimezone(UTC)
+    hour = value.hour % 12 or 12
+    return f"{value:%B} {value.day}, {value.year} at {hour}:{value:%M} {'am' if value.hour < 12 else 'pm'}"
