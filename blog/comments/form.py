@@ -263,7 +263,3 @@ class CommentForm(AuthorFields, Form):
     def field_errors(self) -> list[tuple[str, str]]:
         """Return (field id, message) for every visible field that failed, in the form's order."""
         return [(name, message) for name in self.FIELD_ORDER for message in self[name].errors]
-
-    @property
-    def token_failed(self) -> bool:
-        return bool(self.csrf_token.errors)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 
 from blog.comments import avatars, csrf, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remember_author, remembered_author
-from blog.comments.form import CommentForm
+from blog.comments.form import CommentForm, failure_status
 from blog.comments.pending import pending_location
 from blog.comments.posting import (
     TOKEN_EXPIRED,
@@ -61,7 +61,8 @@ def _post(slug: str, form: CommentForm):
             check_open(article)
         except Refused as refusal:
             return answer(article, refusal.status, refusal.message)
-        return answer(article, 400, TOKEN_EXPIRED) if form.token_failed else answer(article, 422)
+        status = failure_status(form)
+        return answer(article, status, TOKEN_EXPIRED if status == 400 else "")
     try:
         posted = post_comment(
             slug, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
-from blog.comments.views import comment_posted
+from blog.comments.posting import comment_posted
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 
