@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure the moderation rules (blog/moderation.py) on the YouTube Spam Collection.
+"""Measure the moderation rules (blog/comments/rules.py) on the YouTube Spam Collection.
 
 For each rule: how many of the labelled spam and ham comments it would hold (or discard), looked at
 alone and as the first rule that matches in SPEC §5's order. It is a measurement, not a test: nothing

@@ -152,7 +152,7 @@ def test_valid_comment_is_held_and_redirected_to_its_pending_view(client, articl
 
 
 def test_a_stored_comment_is_announced_after_commit(client, app, article):
-    """The moderators' notification (blog/notify.py) listens to posting.comment_posted."""
+    """The moderators' notification (blog/moderation/notices.py) listens to posting.comment_posted."""
     heard = []
 
     def listener(sender, comment):

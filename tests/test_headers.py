@@ -1,6 +1,6 @@
 """Every kind of response carries the security headers, and every cookie is Secure outside debug.
 
-The app runs as in production (TESTING and DEBUG off, so blog/config.py turns SESSION_COOKIE_SECURE on) and
+The app runs as in production (TESTING and DEBUG off, so blog/core/settings.py turns SESSION_COOKIE_SECURE on) and
 is spoken to over https, as it would be behind its TLS proxy. Each response, whatever its kind: a
 Content-Security-Policy whose script-src allows no inline script and whose frame-ancestors is 'none',
 ``X-Content-Type-Options: nosniff``, a Referrer-Policy; each Set-Cookie: Secure, HttpOnly, SameSite.

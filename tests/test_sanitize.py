@@ -1,4 +1,4 @@
-"""The comment HTML policy (blog/sanitize.py): WordPress's comment tags, safe links, paragraphs."""
+"""The comment HTML policy (blog/core/sanitize.py): WordPress's comment tags, safe links, paragraphs."""
 
 import pytest
 from hypothesis import given, settings
