@@ -7,8 +7,7 @@ from argon2 import PasswordHasher, Type
 
 from blog.core.extensions import db
 from blog.core.models import LoginFailure, Moderator, utcnow
-from blog.moderation import accounts
-from blog.moderation import signin as auth
+from blog.moderation import accounts, signin
 from tests.moderation import (
     PASSWORD,
     csrf,
@@ -290,7 +289,7 @@ def test_the_limits_are_settings(strict_limits, client, moderator):
     [(1, "1 second"), (45, "45 seconds"), (60, "1 minute"), (61, "2 minutes"), (900, "15 minutes")],
 )
 def test_wait_text(seconds, words):
-    assert auth.wait_text(seconds) == words
+    assert signin.wait_text(seconds) == words
 
 
 # -- the moderator commands ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from blog.moderation import notices as notify
+from blog.moderation import notices
 from tests.moderation import make_article, make_comment
 
 
@@ -60,7 +60,7 @@ def smtp():
 @pytest.fixture
 def caplog(caplog, monkeypatch):
     """pytest's caplog, with our logger enabled again (alembic's fileConfig in another test disables it)."""
-    monkeypatch.setattr(notify.log, "disabled", False)
+    monkeypatch.setattr(notices.log, "disabled", False)
     return caplog
 
 
@@ -94,7 +94,7 @@ def test_one_email_per_held_comment_with_what_a_moderator_needs(mail_config, app
     inbox, port = smtp()
     app.config["MAIL_PORT"] = port
     with app.test_request_context("/a-fine-article/comments", base_url="https://blog.test"):
-        thread = notify.notify_held(held_comment())
+        thread = notices.notify_held(held_comment())
         thread.join(5)
     assert inbox.arrived.wait(5)
     assert len(inbox.messages) == 1
@@ -116,7 +116,7 @@ def test_nothing_is_sent_without_every_setting(mail_config, missing, app, smtp):
     inbox, port = smtp()
     app.config.update(MAIL_PORT=port, **{missing: None if missing != "MODERATOR_EMAILS" else ""})
     with app.test_request_context():
-        assert notify.notify_held(held_comment()) is None
+        assert notices.notify_held(held_comment()) is None
     assert inbox.messages == []
 
 
@@ -125,7 +125,7 @@ def test_only_pending_comments_are_announced(mail_config, app, smtp, status):
     inbox, port = smtp()
     app.config["MAIL_PORT"] = port
     with app.test_request_context():
-        assert notify.notify_held(held_comment(status=status)) is None
+        assert notices.notify_held(held_comment(status=status)) is None
 
 
 def test_a_dead_server_loses_nothing_and_logs(mail_config, app, caplog):
@@ -133,7 +133,7 @@ def test_a_dead_server_loses_nothing_and_logs(mail_config, app, caplog):
     with app.test_request_context():
         cid = held_comment()
         started = time.monotonic()
-        thread = notify.notify_held(cid)
+        thread = notices.notify_held(cid)
         assert time.monotonic() - started < 1.5  # generous for a loaded machine; nothing here waits on SMTP
         thread.join(10)
         assert db.session.get(Comment, cid).status is CommentStatus.PENDING
@@ -146,7 +146,7 @@ def test_a_slow_server_does_not_delay_the_comment(mail_config, app, smtp, caplog
     with app.test_request_context():
         cid = held_comment()
         started = time.monotonic()
-        thread = notify.notify_held(cid)
+        thread = notices.notify_held(cid)
         assert time.monotonic() - started < 1.5  # well under the server's 3 s and the 2 s timeout
         assert thread.daemon and thread.is_alive()
         assert db.session.get(Comment, cid).status is CommentStatus.PENDING
@@ -160,7 +160,7 @@ def test_a_slow_server_within_the_timeout_still_delivers(mail_config, app, smtp)
     with app.test_request_context():
         cid = held_comment()
         started = time.monotonic()
-        thread = notify.notify_held(cid)
+        thread = notices.notify_held(cid)
         assert time.monotonic() - started < 1.0
         assert thread.is_alive()  # the sending goes on after the caller has its answer
         thread.join(10)
@@ -179,7 +179,7 @@ def test_a_slow_server_within_the_timeout_still_delivers(mail_config, app, smtp)
     ],
 )
 def test_recipients(setting, expected):
-    assert notify.recipients(setting) == expected
+    assert notices.recipients(setting) == expected
 
 
 def test_a_comment_posted_through_the_form_is_announced(mail_config, app, client, smtp):

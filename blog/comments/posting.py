@@ -20,7 +20,7 @@ from blog.core import normalise, sanitize
 from blog.core.database import end_transaction
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, Moderator, utcnow
-from blog.reading import versions as versioning
+from blog.reading import versions
 
 CLOSED = "Sorry, comments are closed for this item."
 REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
@@ -168,7 +168,7 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> P
         comment = Comment(id=connection.execute(_INSERT, values).inserted_primary_key[0], **values)
         page = None
         if comment.status is CommentStatus.APPROVED:
-            versioning.bump(connection, [article.id])
+            versions.bump(connection, [article.id])
             per_page = int(current_app.config["COMMENTS_PER_PAGE"])
             page = threads.thread_page(connection, article.id, comment.id, per_page)  # it sees its own insert
     comment_posted.send(current_app._get_current_object(), comment=comment)

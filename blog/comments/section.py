@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, url_for
 
-from blog.comments import avatars, threads
-from blog.comments import rules as moderation
+from blog.comments import avatars, rules, threads
 from blog.comments.form import CommentForm
 from blog.comments.pending import pending_comment
 from blog.comments.posting import comment_id
@@ -140,7 +139,7 @@ def section_context(
         pages=pages,
         max_depth=max_depth,
         form=form,
-        closed=moderation.comments_closed(article, config, utcnow()),
+        closed=rules.comments_closed(article, config, utcnow()),
         reply_to=reply_to_comment,
         reply_shown=reply_to_comment is not None and threads.find(shown, reply_to_comment.id) is not None,
         message=message,
