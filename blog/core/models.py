@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from blog.core import normalise
@@ -84,8 +85,22 @@ class Article(db.Model):
 
     __table_args__ = (sa.Index("ix_article_public", "status", "published_at"),)
 
+    # "Public" is written here once, for Python and for SQL side by side: published, and due (a
+    # future date waits). Every reader-facing query and check goes through one or the other.
+    @hybrid_method
     def is_public(self, now: datetime | None = None) -> bool:
-        return self.status is ArticleStatus.PUBLISHED and self.published_at <= (now or utcnow())
+        """Whether readers may see this article (``now`` defaults to the present)."""
+        return public(self.status, self.published_at, now)
+
+    @is_public.expression
+    def is_public(cls, now: datetime | None = None):
+        """The SQL condition for the same: ``sa.select(Article).where(Article.is_public())``."""
+        return sa.and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= (now or utcnow()))
+
+
+def public(status: ArticleStatus, published_at: datetime, now: datetime | None = None) -> bool:
+    """Whether an article of this status and date is public; for values read without the ORM."""
+    return status is ArticleStatus.PUBLISHED and published_at <= (now or utcnow())
 
 
 class Comment(db.Model):

@@ -24,6 +24,8 @@ from http.cookies import CookieError, SimpleCookie
 from sqlalchemy import event
 
 from blog.comments import csrf
+from blog.core.extensions import db
+from blog.core.models import ArticleStatus, public
 
 _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
 # A token signed for the start of the current hour: the page is identical for one reader within the
@@ -87,7 +89,7 @@ class PageCache:
             return self.wsgi_app(environ, start_response)  # unknown, draft or not yet due: Flask's 404
         version, published_at = row
         # The settings that change the page with time alone are part of the key.
-        close_days = int(self.app.config.get("CLOSE_COMMENTS_DAYS") or 0)
+        close_days = self.app.config["CLOSE_COMMENTS_DAYS"]
         # The page holds absolute URLs (canonical, og:url, JSON-LD) made from the request's host and
         # scheme: a copy rendered for one Host header must never be served for another.
         key = (slug, page_no, close_days, tuple(environ.get(k, "") for k in _ORIGIN))
@@ -131,22 +133,21 @@ class PageCache:
                 conn.close()  # back to the pool (once, whether the lookup failed or not)
         if row is None:
             return None
-        version, published_at = row
+        version, status, published_at = row
         if isinstance(published_at, str):  # SQLite keeps datetimes as text, in UTC
             published_at = datetime.fromisoformat(published_at)
         if published_at.tzinfo is None:
             published_at = published_at.replace(tzinfo=UTC)
-        if published_at > datetime.now(UTC):
+        if not public(ArticleStatus(status), published_at):
             return None
         return version, published_at
 
     def _connect(self, dedicated: bool):
-        from blog.core.extensions import db
-
         with self.app.app_context():
             engine = db.engine
         mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._sql = f"SELECT version, published_at FROM article WHERE slug = {mark} AND status = 'published'"
+        # Public or not is decided by the one rule (blog/core/models.py), on the values read.
+        self._sql = f"SELECT version, status, published_at FROM article WHERE slug = {mark}"
         conn = engine.raw_connection()
         if not dedicated:
             return conn
