@@ -113,13 +113,13 @@ class Comment(db.Model):
     author_ip: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
     raw_text: Mapped[str] = mapped_column(sa.Text)  # as typed, so it can be re-cleaned later
-    html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/sanitize.py
+    html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/core/sanitize.py
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), default=CommentStatus.PENDING)
-    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/moderation.py)
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/comments/rules.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
-    # What the duplicate and flood rules compare (blog/normalise.py), kept in step with raw_text and
+    # What the duplicate and flood rules compare (blog/core/normalise.py), kept in step with raw_text and
     # author_email by the validators below, and indexed.
     text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")

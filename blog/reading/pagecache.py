@@ -4,7 +4,7 @@ An article page is the same for every anonymous reader but for the comment form'
 is rendered once with a placeholder for the token and kept, keyed by the article's ``version``; each
 request asks the database for that version (one indexed query), and when it matches, the copy is
 served with the reader's own token signed in. The version is bumped in the same transaction as every
-change a reader would see (blog/versioning.py), so no worker, on any machine, can serve a stale page:
+change a reader would see (blog/reading/versions.py), so no worker, on any machine, can serve a stale page:
 the copy is only a shortcut, and correctness lives in the database.
 
 Requests that see something of their own go the normal way through Flask: a query string
@@ -66,7 +66,7 @@ class PageCache:
         self.lock = threading.Lock()
         self.key = csrf.key_for(app.config["SECRET_KEY"])
         self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", app.config["REMEMBER_COOKIE_NAME"]}
-        # Raw in the page, where any text of a reader or a writer has its "<" escaped (blog/csrf.py).
+        # Raw in the page, where any text of a reader or a writer has its "<" escaped (blog/comments/csrf.py).
         self.placeholder = csrf.PLACEHOLDER.encode()
         self.local = threading.local()  # each worker thread's own connection for the version lookup
         self.dedicated = []
@@ -108,8 +108,10 @@ class PageCache:
     def _current(self, slug: str, dedicated: bool) -> tuple[int, datetime] | None:
         """Return the public article's (version, published_at), or None; one indexed query.
 
-        Straight through the DB-API: this runs on every cached page view, and a compiled SQLAlchemy
-        statement would cost more than the query itself. A single-threaded worker (gunicorn's sync
+        Straight through the DB-API: this runs on every cached page view, and SQLAlchemy's Connection
+        would cost more than the query itself (measured on SQLite: 3.5 µs of CPU a lookup on the raw
+        connection, 27 µs through a held Connection with exec_driver_sql and the rollback that ends
+        its read snapshot, 35 µs with a select()). A single-threaded worker (gunicorn's sync
         workers) keeps a connection of its own, sparing the pool's checkout and pre-ping; a threaded
         server, whose threads come and go, borrows one from the pool.
         """
