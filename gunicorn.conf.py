@@ -5,6 +5,17 @@ sync workers are the usual choice. Override with WEB_CONCURRENCY or gunicorn's o
 """
 
 import os
+import sys
+
+from blog.core.extensions import db
+from blog.core.settings import SettingsError, check_environment
+
+# A bad setting stops the server here, before it loads the app, with the settings' own lines: loading
+# the app would stop it too, but under a Python traceback that buries them.
+try:
+    check_environment()
+except SettingsError as refused:
+    sys.exit(f"The blog cannot start; fix these settings:\n{refused.message}")
 
 wsgi_app = "blog:create_app()"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -26,8 +37,6 @@ forwarder_headers = ""
 
 def post_fork(server, worker):
     """Give every worker its own database connections: none may cross a fork."""
-    from blog.core.extensions import db
-
     app = server.app.wsgi()
     with app.app_context():
         db.engine.dispose(close=False)

@@ -19,22 +19,24 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
-    from blog.core import backup, database, errors, security  # noqa: F401  (database: the SQLite engine hooks)
+    from blog.core import backup, database, errors, security
     from blog.core.extensions import db, migrate
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
     db.init_app(app)
+    database.init_app(app)  # before anything connects: the SQLite file's mode is set as it is created
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
 
     from blog.comments import views as comments
     from blog.moderation import notices, retention, signin
     from blog.moderation import views as admin
     from blog.publishing import publish
-    from blog.reading import feeds, media, pagecache
+    from blog.reading import feeds, media, pagecache, versions
     from blog.reading import views as pages
 
     security.init_app(app)
     errors.init_app(app)
+    versions.init_app(app)
     publish.init_app(app)
     backup.init_app(app)
     signin.init_app(app)

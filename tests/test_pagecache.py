@@ -113,7 +113,7 @@ def test_a_cached_view_asks_the_database_one_question(app, client, article, monk
     response = client.get("/on-embassies/")
     assert response.status_code == 200
     assert "100 thoughts on" in response.text
-    assert len(seen) == 1 and seen[0].startswith("SELECT version, published_at FROM article WHERE slug = ")
+    assert len(seen) == 1 and seen[0].startswith("SELECT version, status, published_at FROM article WHERE slug = ")
 
 
 def test_the_cached_page_carries_a_token_that_posts(app, client, article):

@@ -2,6 +2,8 @@
 one line for each bad setting (issue 12, item 3)."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,6 +124,21 @@ def test_a_bad_value_from_the_environment_stops_start_up(app_config, monkeypatch
     with pytest.raises(SettingsError) as refused:
         create_app(app_config)
     assert str(refused.value) == "FLASK_COMMENTS_PER_PAGE must be a whole number from 1 to 1000, not '0'"
+
+
+def gunicorn(tmp_path, **environ) -> subprocess.CompletedProcess:
+    """Start the blog as the README deploys it (gunicorn.conf.py, from the project folder)."""
+    env = os.environ | {"SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path / 'blog.sqlite3'}"} | environ
+    command = [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1", "blog:create_app()"]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_gunicorn_refuses_a_bad_setting_in_plain_words(tmp_path):
+    started = gunicorn(tmp_path, FLASK_COMMENTS_PER_PAGE="0", FLASK_TRUSTED_PROXIES="x")
+    assert started.returncode != 0
+    assert "FLASK_COMMENTS_PER_PAGE must be a whole number from 1 to 1000, not '0'\n" in started.stderr
+    assert "FLASK_TRUSTED_PROXIES must be a whole number from 0 to 10, not 'x'\n" in started.stderr
+    assert "Traceback" not in started.stderr
 
 
 def test_the_environment_value_is_shown_as_it_was_written(app_config, monkeypatch):

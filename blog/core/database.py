@@ -5,14 +5,12 @@ import os
 import sqlite3
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from blog.core.extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-@event.listens_for(Engine, "do_connect")
 def _sqlite_create_private(dialect, _record, cargs, cparams):
     """Create a new SQLite database file readable by its owner only, before SQLite opens it.
 
@@ -29,7 +27,6 @@ def _sqlite_create_private(dialect, _record, cargs, cparams):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, _record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -43,7 +40,6 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cur.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name != "sqlite":
         return
@@ -51,6 +47,22 @@ def _sqlite_begin(conn):
     # timeout cannot cure; writers therefore take the write lock when they begin.
     immediate = conn.get_execution_options().get("write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_HOOKS = (("do_connect", _sqlite_create_private), ("connect", _sqlite_on_connect), ("begin", _sqlite_begin))
+
+
+def init_app(app) -> None:
+    """Attach the SQLite hooks to the app's engines, before any of them connects.
+
+    Each engine of the app gets them once, and no other engine in the process (a test's or a tool's).
+    """
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        for name, hook in _HOOKS:
+            if not event.contains(engine, name, hook):
+                event.listen(engine, name, hook)
 
 
 def begin_write():

@@ -24,6 +24,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = flask_login.LoginManager()
 # No global CSRFProtect: each form checks its own token when it validates. Moderators' forms use
-# Flask-WTF's session-bound token; the public comment form brings a session-less one (blog/csrf.py),
+# Flask-WTF's session-bound token; the public comment form brings a session-less one (blog/comments/csrf.py),
 # so an anonymous reader never gets a session. Admin actions check sign-in before the token, so an
 # outsider is told 401, not 400.

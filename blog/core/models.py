@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from blog.core import normalise
@@ -84,8 +85,22 @@ class Article(db.Model):
 
     __table_args__ = (sa.Index("ix_article_public", "status", "published_at"),)
 
+    # "Public" is written here once, for Python and for SQL side by side: published, and due (a
+    # future date waits). Every reader-facing query and check goes through one or the other.
+    @hybrid_method
     def is_public(self, now: datetime | None = None) -> bool:
-        return self.status is ArticleStatus.PUBLISHED and self.published_at <= (now or utcnow())
+        """Whether readers may see this article (``now`` defaults to the present)."""
+        return public(self.status, self.published_at, now)
+
+    @is_public.expression
+    def is_public(cls, now: datetime | None = None):
+        """The SQL condition for the same: ``sa.select(Article).where(Article.is_public())``."""
+        return sa.and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= (now or utcnow()))
+
+
+def public(status: ArticleStatus, published_at: datetime, now: datetime | None = None) -> bool:
+    """Whether an article of this status and date is public; for values read without the ORM."""
+    return status is ArticleStatus.PUBLISHED and published_at <= (now or utcnow())
 
 
 class Comment(db.Model):
@@ -98,13 +113,13 @@ class Comment(db.Model):
     author_ip: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
     raw_text: Mapped[str] = mapped_column(sa.Text)  # as typed, so it can be re-cleaned later
-    html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/sanitize.py
+    html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/core/sanitize.py
     status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), default=CommentStatus.PENDING)
-    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/moderation.py)
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/comments/rules.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
-    # What the duplicate and flood rules compare (blog/normalise.py), kept in step with raw_text and
+    # What the duplicate and flood rules compare (blog/core/normalise.py), kept in step with raw_text and
     # author_email by the validators below, and indexed.
     text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")

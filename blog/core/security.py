@@ -81,7 +81,7 @@ class CheckedEnviron:
 def trust_proxies(app):
     """Wrap the app in ProxyFix for FLASK_TRUSTED_PROXIES proxies, checking what they forward."""
     app.wsgi_app = CheckedEnviron(app.wsgi_app)
-    if proxies := int(app.config["TRUSTED_PROXIES"]):
+    if proxies := app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 

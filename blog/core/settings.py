@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from email_validator import validate_email
+from flask import Config
 
 
 class SettingsError(click.ClickException, ValueError):
@@ -224,10 +225,7 @@ def load(app, test_config=None):
 
     :raise SettingsError: if any of the blog's own settings is wrong, naming each.
     """
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env()  # FLASK_COMMENT_MODERATION=none → COMMENT_MODERATION
-    if test_config:
-        app.config.from_mapping(test_config)
+    gather(app.config, test_config)
     app.config.update(checked(app.config, test_config or {}))
 
     instance = Path(app.instance_path)
@@ -257,6 +255,24 @@ def load(app, test_config=None):
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if key not in (test_config or {}) and f"FLASK_{key}" not in os.environ:
             app.config[key] = secure
+
+
+def gather(config, test_config=None) -> None:
+    """Fill ``config`` with the defaults, then the environment, then ``test_config``, still unchecked."""
+    config.from_mapping(DEFAULTS)
+    config.from_prefixed_env()  # FLASK_COMMENT_MODERATION=none → COMMENT_MODERATION
+    if test_config:
+        config.from_mapping(test_config)
+
+
+def check_environment() -> None:
+    """Check the settings the environment gives, before any app is made (a server's start-up).
+
+    :raise SettingsError: as ``load`` would, one line for each bad setting.
+    """
+    config = Config(os.getcwd())
+    gather(config)
+    checked(config, {})
 
 
 def checked(config, given) -> dict:

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request, send_from_directory
 
 bp = Blueprint("media", __name__)
 
-# Rendered articles link to /media/NAME?v=HASH (blog/markdown.py), so a versioned URL never changes
+# Rendered articles link to /media/NAME?v=HASH (blog/publishing/markdown.py), so a versioned URL never changes
 # content and may be cached for a year; a bare URL is revalidated daily through its ETag.
 VERSIONED_MAX_AGE = 365 * 24 * 3600
 UNVERSIONED_MAX_AGE = 24 * 3600

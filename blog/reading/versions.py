@@ -1,16 +1,22 @@
 """Tell every worker that an article's page changed.
 
-Every article carries a ``version``; cached pages are keyed by it (blog/pagecache.py). It moves in the
-same transaction as the change itself, so a worker on any machine sees the new version exactly when it
-can see the change. A comment added, changed or deleted through the ORM bumps it by itself (the flush
-hook below), so a forgotten call cannot leave a stale page; publishing and bulk UPDATEs that bypass
-the ORM call ``touch_article``, and a write on a connection of its own (the comment post path) calls
-``bump`` in its transaction.
+Every article carries a ``version``; cached pages are keyed by it (blog/reading/pagecache.py).
+
+The one rule: an article's version moves exactly once, in the same transaction as any change a reader
+would see of it, so a worker on any machine sees the new version exactly when it can see the change.
+Everything goes through ``bump``, the single statement that moves versions:
+
+- the blog's Session bumps, at commit, every article it was told of or whose shown comments it
+  added, changed or deleted through the ORM (the hooks ``init_app`` attaches), so a forgotten call
+  cannot leave a stale page;
+- a change the ORM cannot see (publishing, an ``UPDATE ... WHERE`` over many comments) tells the
+  Session with ``touch_article``;
+- a write on a connection of its own, outside the Session (the comment post path), calls ``bump``
+  in its transaction.
 """
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus
@@ -70,7 +76,6 @@ def _shows(session, comment: Comment) -> bool:
     )
 
 
-@event.listens_for(Session, "before_flush")
 def _collect_changes(session, flush_context, instances):
     touched = session.info.setdefault(_TOUCHED, set())
     for obj in (*session.new, *session.dirty, *session.deleted):
@@ -82,13 +87,11 @@ def _collect_changes(session, flush_context, instances):
                 session.info.setdefault(_PENDING, []).append(obj)
 
 
-@event.listens_for(Session, "after_flush")
 def _resolve_new(session, flush_context):
     pending = session.info.pop(_PENDING, [])
     session.info.setdefault(_TOUCHED, set()).update(c.article_id for c in pending)
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_versions(session):
     session.flush()
     touched = session.info.pop(_TOUCHED, None)
@@ -97,7 +100,26 @@ def _bump_versions(session):
         bump(session, touched)
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop(_TOUCHED, None)
     session.info.pop(_PENDING, None)
+
+
+_HOOKS = (
+    ("before_flush", _collect_changes),
+    ("after_flush", _resolve_new),
+    ("before_commit", _bump_versions),
+    ("after_rollback", _forget),
+)
+
+
+def init_app(app) -> None:
+    """Attach the version hooks to the blog's sessions, once however many apps are created.
+
+    They go on ``db.session``'s sessionmaker, which every app of the process shares, rather than on
+    every SQLAlchemy Session there is.
+    """
+    sessions = db.session.session_factory
+    for name, hook in _HOOKS:
+        if not event.contains(sessions, name, hook):
+            event.listen(sessions, name, hook)

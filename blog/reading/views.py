@@ -11,7 +11,7 @@ from blog.comments import section, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleStatus, utcnow
+from blog.core.models import Article
 
 bp = Blueprint("pages", __name__)
 
@@ -23,11 +23,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 def public_articles() -> sa.Select:
     """Select the articles a reader may see (published and due), newest first."""
-    return (
-        sa.select(Article)
-        .where(Article.status == ArticleStatus.PUBLISHED, Article.published_at <= utcnow())
-        .order_by(Article.published_at.desc(), Article.id.desc())
-    )
+    return sa.select(Article).where(Article.is_public()).order_by(Article.published_at.desc(), Article.id.desc())
 
 
 def get_public_article(slug: str) -> Article:
@@ -35,8 +31,8 @@ def get_public_article(slug: str) -> Article:
 
     :raise 404: if there is none, or it is a draft or not yet due.
     """
-    article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
-    if article is None or not article.is_public():
+    article = db.session.scalar(sa.select(Article).where(Article.slug == slug, Article.is_public()))
+    if article is None:
         abort(404)
     return article
 
