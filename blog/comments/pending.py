@@ -35,7 +35,7 @@ def pending_comment(article: Article, given_id: str | None, given_hash: str | No
         return None
     if not matches(Purpose.PENDING_LINK, _signed_value(comment), given_hash):
         return None
-    hours = float(current_app.config.get("COMMENT_PENDING_LINK_HOURS") or 0)
+    hours = current_app.config["COMMENT_PENDING_LINK_HOURS"]
     if utcnow() - comment.created_at > timedelta(hours=hours):
         return None
     return comment

@@ -169,7 +169,7 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> P
         page = None
         if comment.status is CommentStatus.APPROVED:
             versions.bump(connection, [article.id])
-            per_page = int(current_app.config["COMMENTS_PER_PAGE"])
+            per_page = current_app.config["COMMENTS_PER_PAGE"]
             page = threads.thread_page(connection, article.id, comment.id, per_page)  # it sees its own insert
     comment_posted.send(current_app._get_current_object(), comment=comment)
     return Posted(article, comment, page)
@@ -206,7 +206,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     if facts.duplicate:
         raise Refused(409, DUPLICATE)
     latest = [facts.latest_from_ip if ip else None, facts.latest_from_email if email else None]
-    wait = _flood_wait(latest, now, int(config.get("COMMENT_FLOOD_SECONDS") or 0))
+    wait = _flood_wait(latest, now, config["COMMENT_FLOOD_SECONDS"])
     if wait:
         raise Refused(429, FLOOD, retry_after=wait)
 

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 from blog.core.models import CommentStatus
 from blog.core.sanitize import count_links
-from blog.core.settings import lines
 
 Verdict = tuple[CommentStatus, str]
 
@@ -52,7 +51,7 @@ def honeypot(candidate: Candidate, config: Mapping) -> Verdict | None:
 
 def disallowed_key(candidate: Candidate, config: Mapping) -> Verdict | None:
     """A disallowed word, email or IP anywhere in the comment: straight to the trash (WordPress 5.5+)."""
-    key = _matching_key(lines(config.get("COMMENT_DISALLOWED_KEYS")), candidate)
+    key = _matching_key(config["COMMENT_DISALLOWED_KEYS"], candidate)
     if key is not None:
         return CommentStatus.TRASH, f"disallowed key: {key}"
     return None
@@ -60,7 +59,7 @@ def disallowed_key(candidate: Candidate, config: Mapping) -> Verdict | None:
 
 def too_many_links(candidate: Candidate, config: Mapping) -> Verdict | None:
     """As many links as the setting allows, or more (bare URLs count): hold. 0 turns the rule off."""
-    limit = int(config.get("COMMENT_MAX_LINKS") or 0)
+    limit = config["COMMENT_MAX_LINKS"]
     if limit <= 0:
         return None
     links = count_links(candidate.text)
@@ -71,7 +70,7 @@ def too_many_links(candidate: Candidate, config: Mapping) -> Verdict | None:
 
 def moderation_key(candidate: Candidate, config: Mapping) -> Verdict | None:
     """A moderation word, email or IP anywhere in the comment: hold."""
-    key = _matching_key(lines(config.get("COMMENT_MODERATION_KEYS")), candidate)
+    key = _matching_key(config["COMMENT_MODERATION_KEYS"], candidate)
     if key is not None:
         return CommentStatus.PENDING, f"moderation key: {key}"
     return None
@@ -79,7 +78,7 @@ def moderation_key(candidate: Candidate, config: Mapping) -> Verdict | None:
 
 def moderation_setting(candidate: Candidate, config: Mapping) -> Verdict:
     """Otherwise the `moderation` setting decides: all (the default), previously-approved or none."""
-    mode = str(config.get("COMMENT_MODERATION") or "all").strip().lower()
+    mode = config["COMMENT_MODERATION"]
     if mode == "none":
         return CommentStatus.APPROVED, "moderation off"
     if mode == "previously-approved":
@@ -107,5 +106,5 @@ def comments_closed(article, config: Mapping, now: datetime) -> bool:
     """Whether the article takes no more comments: closed in its front matter, or too old."""
     if not article.comments_open:
         return True
-    days = int(config.get("CLOSE_COMMENTS_DAYS") or 0)
+    days = config["CLOSE_COMMENTS_DAYS"]
     return days > 0 and now - article.published_at > timedelta(days=days)

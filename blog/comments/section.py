@@ -98,8 +98,8 @@ def section_context(
     :raise 404: for a comment page past the last one.
     """
     config = current_app.config
-    max_depth = max(1, int(config["THREAD_DEPTH"]))
-    per_page = max(1, int(config["COMMENTS_PER_PAGE"]))
+    max_depth = config["THREAD_DEPTH"]
+    per_page = config["COMMENTS_PER_PAGE"]
     approved = threads.approved_comments(article.id)
     by_id = {c.id: c for c in approved}
     all_threads = threads.build(approved, max_depth)

@@ -24,6 +24,7 @@ from http.cookies import CookieError, SimpleCookie
 from sqlalchemy import event
 
 from blog.comments import csrf
+from blog.comments.author_cookie import AUTHOR_COOKIE
 from blog.core.extensions import db
 from blog.core.models import ArticleStatus, public
 
@@ -65,7 +66,7 @@ class PageCache:
         self.pages: OrderedDict[tuple[str, int], Page] = OrderedDict()
         self.lock = threading.Lock()
         self.key = csrf.key_for(app.config["SECRET_KEY"])
-        self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], "comment_author", app.config["REMEMBER_COOKIE_NAME"]}
+        self.skip_cookies = {app.config["SESSION_COOKIE_NAME"], AUTHOR_COOKIE, app.config["REMEMBER_COOKIE_NAME"]}
         # Raw in the page, where any text of a reader or a writer has its "<" escaped (blog/comments/csrf.py).
         self.placeholder = csrf.PLACEHOLDER.encode()
         self.local = threading.local()  # each worker thread's own connection for the version lookup
