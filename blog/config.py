@@ -17,6 +17,7 @@ DEFAULTS = {
     "THREAD_DEPTH": 5,
     "CLOSE_COMMENTS_DAYS": 0,
     "CONTENT_DIR": "content",
+    "MAX_ARTICLE_BYTES": 2 * 1024 * 1024,  # a larger article file is refused before it is read
     "TRUSTED_PROXIES": 0,
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,
