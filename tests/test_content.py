@@ -69,6 +69,12 @@ def test_body_and_its_first_line(tmp_path):
         ("title: T\ndate: 2024-05-14\ntags: [a, b\n", 4, "front matter is not valid YAML"),
         ("title: 'unclosed\ndate: 2024-05-14\n", 3, "front matter is not valid YAML"),
         ("- a list\n- not a mapping\n", 1, "front matter must be a mapping of fields"),
+        # Hostile front matter (issue 11): refused with a line, never a traceback or a blow-up.
+        ("title: T\ndate: 2024-05-14\nslug: &s my-post\n", 4, "front matter uses a YAML anchor or alias"),
+        ("t: &t T\ntitle: *t\ndate: 2024-05-14\n", 2, "front matter uses a YAML anchor or alias"),
+        ("title: T\ndate: '9999-12-31T23:59:59-00:01'\n", 3, "date is outside the years 1 to 9999 once in UTC"),
+        ("title: T\ndate: 0001-01-01T00:00:00+00:01\n", 3, "date is outside the years 1 to 9999 once in UTC"),
+        ("title: T\ndate: 2024-05-14\ntags: " + "[" * 1000 + "]" * 1000 + "\n", 4, "front matter nests deeper"),
     ],
 )
 def test_errors(tmp_path, front_matter, line, message):
@@ -120,3 +126,28 @@ def test_error_format(tmp_path, monkeypatch):
     path = write(tmp_path / "content", "date: 2024-05-14\n")
     assert str(load(path)[1][0]) == "content/post.md:1: title is required"
     assert str(ContentError(tmp_path / "content", None, "no such folder")) == "content: no such folder"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("feed.md", "slug from the file name 'feed' is a path of the blog itself"),
+        ("Admin.md", "slug from the file name 'admin' is a path of the blog itself"),
+        ("media.md", "slug from the file name 'media' is a path of the blog itself"),
+        ("x" * 201 + ".md", "slug from the file name is too long (at most 200 characters)"),
+    ],
+)
+def test_a_slug_from_the_file_name_is_checked_as_a_written_one(tmp_path, name, message):
+    path = write(tmp_path, "title: T\ndate: 2024-05-14\n", name=name)
+    _, errors = load(path)
+    assert [(e.line, e.message) for e in errors] == [
+        (1, f"{message}; choose another (rename the file or add `slug:` to the front matter)")
+        if "path of the blog" in message
+        else (1, f"{message} (rename the file or add `slug:` to the front matter)")
+    ]
+
+
+def test_a_quoted_value_is_cut_short(tmp_path):
+    # A message quotes what was written, but never more than 200 characters of it.
+    _, errors = load(write(tmp_path, f"title: T\ndate: 2024-05-14\nstatus: {'x' * 100_000}\n"))
+    assert [e.message for e in errors] == ["status must be published or draft, not '" + "x" * 198 + "…"]

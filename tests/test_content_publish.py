@@ -285,18 +285,18 @@ def change_every_article(content_dir: Path) -> None:
 def test_an_unreadable_file_is_reported_and_publishes_nothing(app, seed_content, monkeypatch):
     # Tests run as root, where chmod 000 does not stop reading: make the read fail as it would.
     unreadable = seed_content / "writing-for-the-web.md"
-    read_bytes = Path.read_bytes
+    open_file = Path.open
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         if self == unreadable:
             raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
+        return open_file(self, *args, **kwargs)
 
     with app.app_context():
         publish(seed_content)
         before = snapshot()
         change_every_article(seed_content)
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(Path, "open", refuse)
         with pytest.raises(PublishError) as caught:
             publish(seed_content)
         assert [str(e) for e in caught.value.errors] == [f"{unreadable}: cannot be read: Permission denied"]
@@ -305,18 +305,18 @@ def test_an_unreadable_file_is_reported_and_publishes_nothing(app, seed_content,
 
 def test_an_unreadable_image_is_reported_and_publishes_nothing(app, seed_content, monkeypatch):
     image = seed_content / "images" / "diplomatic-meeting.jpg"
-    read_bytes = Path.read_bytes
+    open_file = Path.open
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         if self == image:
             raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
+        return open_file(self, *args, **kwargs)
 
     with app.app_context():
         publish(seed_content)
         before = snapshot()
         change_every_article(seed_content)
-        monkeypatch.setattr(Path, "read_bytes", refuse)
+        monkeypatch.setattr(Path, "open", refuse)
         with pytest.raises(PublishError) as caught:
             publish(seed_content)
         assert [e.path.name for e in caught.value.errors] == [f"{SEED}.md"]

@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from mdit_py_plugins.footnote.index import render_footnote_anchor
 from PIL import Image, UnidentifiedImageError
 
 from blog.core.sanitize import clean_article
-from blog.publishing.source import ContentError, display_path
+from blog.publishing.source import ContentError, FileTooLarge, clip, display_path, read_file
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.
@@ -34,6 +35,8 @@ RENDERER_VERSION = "2"
 MEDIA_URL = "/media/"
 DESCRIPTION_LENGTH = 160
 TOC_MIN_SECTIONS = 3
+# Larger than any photograph a page should send; a larger file is refused before it is read.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 # Ids the article page itself uses (comments, the reply form, the toc, footnotes): a heading must
 # never take one, or its self-link and the page's own anchors would point at each other.
@@ -232,20 +235,20 @@ def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_lin
         src = token.attrGet("src") or ""
         file = _local_path(src, path)
         if file is not None:
+            shown = clip(src)
             if not file.is_relative_to(images_dir):
                 raise ContentError(
                     path,
                     first_line + line,
-                    f"image {src} is not in {display_path(images_dir)}/, the folder /media/ serves",
+                    f"image {shown} is not in {display_path(images_dir)}/, the folder /media/ serves",
                 )
             if not file.is_file():
-                raise ContentError(path, first_line + line, f"image not found: {src}")
-            data = file.read_bytes()
+                raise ContentError(path, first_line + line, f"image not found: {shown}")
             try:
-                with Image.open(io.BytesIO(data)) as im:  # reads the header only
-                    width, height = im.size
-            except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-                raise ContentError(path, first_line + line, f"not an image (Pillow cannot read it): {src}") from None
+                data = read_file(file, MAX_IMAGE_BYTES)
+            except FileTooLarge as e:
+                raise ContentError(path, first_line + line, f"image {shown} {e}") from None
+            width, height = _image_size(data, path, first_line + line, shown)
             # The version makes the URL change with the bytes, so /media/ can be cached for a year.
             version = hashlib.sha256(data).hexdigest()[:10]
             token.attrSet("src", MEDIA_URL + quote(file.relative_to(images_dir).as_posix()) + f"?v={version}")
@@ -255,6 +258,26 @@ def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_lin
         token.attrSet("loading", "lazy")
         token.attrSet("decoding", "async")
     return files
+
+
+def _image_size(data: bytes, path: Path, line: int, shown: str) -> tuple[int, int]:
+    """Return an image's width and height, read from its header.
+
+    :raise ContentError: for a file Pillow cannot read, or one with more pixels than it decodes safely
+        (a few bytes can claim billions of pixels, and every reader's browser would decode them).
+    """
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice that; the same image must not pass here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only
+                return im.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ContentError(
+            path, line, f"image {shown} has more pixels than can be decoded safely (at most {Image.MAX_IMAGE_PIXELS:,})"
+        ) from None
+    except (UnidentifiedImageError, OSError):
+        raise ContentError(path, line, f"not an image (Pillow cannot read it): {shown}") from None
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:

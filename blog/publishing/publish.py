@@ -22,7 +22,7 @@ from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus
 from blog.publishing import markdown
-from blog.publishing.source import ContentError, Source, load
+from blog.publishing.source import ContentError, FileTooLarge, Source, clip, load, read_file
 from blog.reading.versions import touch_article
 
 
@@ -61,12 +61,36 @@ class Entry:
 
 
 def find_files(content_dir: Path) -> list[Path]:
-    """Return every article file under the content folder, in a stable order (hidden folders skipped)."""
+    """Return every article file under the content folder, in a stable order (hidden folders skipped).
+
+    A link named like an article is returned too (even a dangling one), for ``prepare`` to refuse.
+    """
     return sorted(
         path
         for path in content_dir.rglob("*.md")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
+        if (path.is_symlink() or path.is_file())
+        and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
     )
+
+
+def linked_media(images_dir: Path) -> list[ContentError]:
+    """Report every symbolic link inside the images folder: /media/ never follows one (blog/media.py)."""
+    errors = []
+    # followlinks=False: a linked folder is listed, never entered.
+    for folder, dirs, files in os.walk(images_dir):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            if path.is_symlink():
+                errors.append(
+                    ContentError(
+                        path,
+                        None,
+                        f"is a symbolic link; /media/ serves only the files inside {images_dir.name}/, "
+                        "so copy the file in instead",
+                    )
+                )
+    return errors
 
 
 # Anything in the text that looks like a local image file name. A superset of the images the article
@@ -90,13 +114,17 @@ def referenced_images(path: Path, data: bytes) -> list[Path]:
 
 def content_hash(path: Path, data: bytes | None = None) -> str:
     """Hash what the rendered article depends on: the renderer, the file, and the images it shows."""
-    data = path.read_bytes() if data is None else data
+    data = read_file(path) if data is None else data
     digest = hashlib.sha256(f"renderer {markdown.RENDERER_VERSION}\n".encode())
     digest.update(data)
     for image in referenced_images(path, data):
         digest.update(f"\nimage {image.name}\n".encode())
-        # A missing image hashes differently from any file, so the run that notices renders (and fails).
-        digest.update(image.read_bytes() if image.is_file() else b"\0missing")
+        # A missing or oversized image hashes differently from any file, so the run that notices renders
+        # (and fails there, with the line that shows the image).
+        try:
+            digest.update(read_file(image, markdown.MAX_IMAGE_BYTES) if image.is_file() else b"\0missing")
+        except FileTooLarge:
+            digest.update(b"\0too large")
     return digest.hexdigest()
 
 
@@ -114,21 +142,46 @@ def _stored_as_is(article: Article | None, digest: str) -> bool:
     return article is not None and article.content_hash == digest and article.status is not ArticleStatus.WITHDRAWN
 
 
-def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False) -> list[Entry]:
+def read_article(path: Path, max_bytes: int) -> bytes:
+    """Return the bytes of an article file, refusing a link and, before reading it, a file too large.
+
+    :raise ContentError: for a link or a file above ``max_bytes``.
+    :raise OSError: when the file cannot be read.
+    """
+    if path.is_symlink():
+        # Published, a link would show readers whatever it points at, inside the content folder or not.
+        raise ContentError(
+            path,
+            1,
+            f"is a symbolic link (to {clip(os.readlink(path))}); "
+            "only files inside the content folder are published, so copy it in",
+        )
+    try:
+        return read_file(path, max_bytes)
+    except FileTooLarge as e:
+        raise ContentError(path, 1, f"{e} (FLASK_MAX_ARTICLE_BYTES); split it or raise the limit") from None
+
+
+def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, force: bool = False) -> list[Entry]:
     """Read, validate and render every file not already stored as it is.
 
     :param known: the stored articles by slug, to tell unchanged files from changed ones.
+    :param max_bytes: the largest article file read; a larger one is refused unread.
     :raise PublishError: with every problem in every file; nothing should then be stored.
     """
     images_dir = content_dir / "images"
     entries: list[Entry] = []
-    errors: list[ContentError] = []
+    errors: list[ContentError] = linked_media(images_dir)
     first_with_slug: dict[str, Path] = {}
     by_path = {article.source_path: article for article in known.values()}
     for path in find_files(content_dir):
         relative = path.relative_to(content_dir).as_posix()
         try:
-            digest = content_hash(path)
+            data = read_article(path, max_bytes)
+            digest = content_hash(path, data)
+        except ContentError as e:
+            errors.append(e)
+            continue
         except OSError as e:  # the file, or an image it shows, went unreadable
             which = "" if not e.filename or Path(e.filename) == path else f"{os.path.relpath(e.filename, path.parent)} "
             errors.append(ContentError(path, None, f"{which}cannot be read: {e.strerror or e}"))
@@ -138,7 +191,7 @@ def prepare(content_dir: Path, known: dict[str, Article], *, force: bool = False
             first_with_slug[stored.slug] = path
             entries.append(Entry(stored.slug, relative, digest))
             continue
-        source, problems = load(path)
+        source, problems = load(path, data)
         errors.extend(problems)
         if source is None:
             continue
@@ -233,7 +286,8 @@ def publish(content_dir, *, force: bool = False) -> Counts:
     begin_write()
     try:
         known = {a.slug: a for a in db.session.scalars(sa.select(Article))}
-        counts = store(prepare(content_dir, known, force=force), known)
+        max_bytes = current_app.config["MAX_ARTICLE_BYTES"]
+        counts = store(prepare(content_dir, known, max_bytes=max_bytes, force=force), known)
         db.session.commit()
     except BaseException:
         db.session.rollback()
