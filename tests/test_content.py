@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from blog.publishing.source import ContentError, load, read_source
+from blog.publishing.files import ContentError
+from blog.publishing.source import load, read_source
 
 
 def write(tmp_path, front_matter: str, body: str = "Body.\n", name: str = "post.md"):

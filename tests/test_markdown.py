@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from blog.publishing.files import ContentError
 from blog.publishing.markdown import image_files, render, shorten, slugify
-from blog.publishing.source import ContentError, read_source
+from blog.publishing.source import read_source
 from tests.conftest import SITE
 
 HERE = Path(__file__).resolve().parent

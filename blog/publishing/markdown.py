@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote.index import render_footnote_anchor
 from PIL import Image, UnidentifiedImageError
 
 from blog.core.sanitize import clean_article
-from blog.publishing.source import ContentError, FileTooLarge, clip, display_path, read_file
+from blog.publishing.files import ContentError, FileTooLarge, clip, display_path, read_file
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.

@@ -22,7 +22,8 @@ from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus
 from blog.publishing import markdown
-from blog.publishing.source import ContentError, FileTooLarge, Source, clip, load, read_file
+from blog.publishing.files import ContentError, FileTooLarge, clip, read_file
+from blog.publishing.source import Source, load
 from blog.reading.versions import touch_article
 
 
