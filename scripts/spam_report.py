@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from blog.comments.rules import RULES, Candidate, decide  # noqa: E402
 from blog.core.models import CommentStatus  # noqa: E402
+from blog.core.sanitize import clean_comment  # noqa: E402
 from blog.core.settings import DEFAULTS  # noqa: E402
 
 DEFAULT_CORPUS = ROOT / "tests" / "corpora" / "youtube-spam-collection"
@@ -34,7 +35,9 @@ def read_corpus(folder: Path) -> list[tuple[Candidate, bool]]:
         with path.open(newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
                 text = row["CONTENT"].replace("\ufeff", "").strip()
-                comments.append((Candidate(text=text, author=row["AUTHOR"]), row["CLASS"].strip() == "1"))
+                comments.append(
+                    (Candidate(text=text, html=clean_comment(text), author=row["AUTHOR"]), row["CLASS"].strip() == "1")
+                )
     return comments
 
 

@@ -8,6 +8,7 @@ import pytest
 from blog.comments import rules as moderation
 from blog.comments.rules import Candidate
 from blog.core.models import CommentStatus
+from blog.core.sanitize import clean_comment
 from blog.core.settings import DEFAULTS, SettingsError, checked
 
 PENDING, APPROVED, SPAM, TRASH = (
@@ -32,7 +33,7 @@ def candidate(text="A plain comment.", **fields):
         "ip": "192.0.2.1",
         "user_agent": "Firefox",
     }
-    return Candidate(text=text, **(base | fields))
+    return Candidate(text=text, html=clean_comment(text), **(base | fields))
 
 
 @pytest.mark.parametrize(

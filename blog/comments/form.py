@@ -89,7 +89,9 @@ class VisibleText:
         self.message = message
 
     def __call__(self, form, field):
-        if not sanitize.has_visible_text(sanitize.clean_comment(field.data)):
+        # The one cleaning of the text: the post keeps this HTML (field.html) for the rules and the row.
+        field.html = sanitize.clean_comment(field.data)
+        if not sanitize.has_visible_text(field.html):
             raise StopValidation(self.message)
 
 

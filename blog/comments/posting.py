@@ -16,7 +16,7 @@ from flask.signals import Namespace
 from blog.comments import rules as moderation
 from blog.comments import threads
 from blog.comments.form import MODERATOR_NAME, CommentForm
-from blog.core import normalise, sanitize
+from blog.core import normalise
 from blog.core.database import end_transaction
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, Moderator, utcnow
@@ -185,7 +185,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     check_open(article, now)
     parent_id = _allowed_parent(connection, article, form.comment_parent.data)
 
-    text = sanitize.normalise_text(form.comment.data)
+    text, html = form.comment.data, form.comment.html  # normalised and cleaned once, by the form
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     _check_not_a_moderator(connection, form)
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
@@ -212,6 +212,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
 
     candidate = moderation.Candidate(
         text=text,
+        html=html,
         author=author,
         email=email,
         url=url,
@@ -233,7 +234,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         user_agent=user_agent,
         raw_text=text,
         text_fingerprint=fingerprint,
-        html=sanitize.clean_comment(text),
+        html=html,
         status=status,
         reasons=reasons,
         created_at=now,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from blog.core.models import CommentStatus
-from blog.core.sanitize import count_links
+from blog.core.sanitize import links_in
 
 Verdict = tuple[CommentStatus, str]
 
@@ -19,6 +19,7 @@ class Candidate:
     """What the rules may look at: the comment as submitted, and one fact about its author."""
 
     text: str
+    html: str  # the text as cleaned (blog/core/sanitize.py): the links it shows
     author: str = ""
     email: str = ""
     url: str = ""
@@ -62,7 +63,7 @@ def too_many_links(candidate: Candidate, config: Mapping) -> Verdict | None:
     limit = config["COMMENT_MAX_LINKS"]
     if limit <= 0:
         return None
-    links = count_links(candidate.text)
+    links = links_in(candidate.html)
     if links >= limit:
         return CommentStatus.PENDING, f"{links} links" if links != 1 else "1 link"
     return None

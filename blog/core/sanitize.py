@@ -15,7 +15,7 @@ milliseconds (tests/test_comment_cost.py).
 
 import re
 import unicodedata
-from functools import lru_cache, partial
+from functools import partial
 from html import escape, unescape
 from html.entities import html5
 
@@ -273,8 +273,6 @@ def _clean_markup(text: str) -> str:
     return _valid_html(_paragraph_cleaner.clean(paragraphs).replace("<p></p>", ""))
 
 
-# A comment is cleaned for the moderation rules (its links) and for storing: once is enough.
-@lru_cache(maxsize=32)
 def clean_comment(text: str) -> str:
     """Return the comment as safe, valid HTML: WordPress's comment tags, safe links, paragraphs.
 
@@ -287,9 +285,9 @@ def clean_comment(text: str) -> str:
     return html
 
 
-def count_links(text: str) -> int:
-    """Count the links a comment would show, bare URLs included."""
-    return clean_comment(text).count("<a ")
+def links_in(html: str) -> int:
+    """Count the links a cleaned comment shows, bare URLs made links included."""
+    return html.count("<a ")
 
 
 _TAG = re.compile(r"<[^>]*>")
