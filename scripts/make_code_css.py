@@ -37,7 +37,7 @@ def readable(colour: str, background: str) -> str:
     r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
     hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
     step = -0.01 if luminance(background) > 0.5 else 0.01
-    out = "#" + colour
+    out = "#" + colour.lower()
     while contrast(out, background) < MIN_CONTRAST:
         lightness = min(1.0, max(0.0, lightness + step))
         out = "#" + "".join(f"{round(c * 255):02x}" for c in colorsys.hls_to_rgb(hue, lightness, saturation))
