@@ -18,6 +18,8 @@ SPEC_EXAMPLES = 652  # CommonMark 0.31.2
 
 HEADING = "headings get an id and a self-link (SPEC §1)"
 FIGURE = "a paragraph holding only an image with a title becomes a captioned figure (SPEC §1)"
+CODE = "a code block is highlighted, labelled and put in a box it scrolls in (SPEC §8)"
+HEADING_AND_CODE = f"{HEADING}; {CODE}"
 
 # ATX headings 62-79, setext headings 80-103, and headings met in other sections' examples.
 CHANGED_ON_PURPOSE = {
@@ -51,8 +53,6 @@ CHANGED_ON_PURPOSE = {
         96,
         102,
         103,
-        115,
-        141,
         214,
         215,
         227,
@@ -65,6 +65,92 @@ CHANGED_ON_PURPOSE = {
         647,
     )
 } | {n: FIGURE for n in (572, 573, 576, 577, 584, 585, 586, 588, 589, 591)}
+CHANGED_ON_PURPOSE |= {
+    n: CODE
+    for n in (
+        1,
+        2,
+        3,
+        5,
+        6,
+        7,
+        8,
+        18,
+        19,
+        24,
+        34,
+        36,
+        48,
+        69,
+        85,
+        100,
+        107,
+        110,
+        111,
+        112,
+        114,
+        116,
+        117,
+        118,
+        119,
+        120,
+        122,
+        123,
+        124,
+        125,
+        126,
+        127,
+        128,
+        129,
+        130,
+        131,
+        132,
+        133,
+        134,
+        135,
+        136,
+        137,
+        139,
+        140,
+        142,
+        143,
+        144,
+        146,
+        147,
+        183,
+        184,
+        191,
+        211,
+        212,
+        225,
+        231,
+        236,
+        237,
+        252,
+        253,
+        254,
+        257,
+        263,
+        264,
+        270,
+        271,
+        272,
+        273,
+        274,
+        278,
+        286,
+        287,
+        288,
+        289,
+        290,
+        309,
+        313,
+        318,
+        321,
+        324,
+    )
+}
+CHANGED_ON_PURPOSE |= {n: HEADING_AND_CODE for n in (115, 141)}
 
 _BLOCK_TAGS = (
     r"address|article|aside|blockquote|div|dl|dt|dd|figure|figcaption|footer|h[1-6]|header|hr"
@@ -96,7 +182,23 @@ def undo_figure(html: str) -> str:
     )
 
 
-UNDO = {HEADING: undo_heading, FIGURE: undo_figure}
+_CODE_BOX = re.compile(
+    r'<div class="code-block">\n(?:<div class="code-lang" aria-hidden="true">[^<]*</div>\n)?'
+    r'<div class="code-wrap" role="region" tabindex="0" aria-label="[^"]*">\n(<pre>.*?</pre>\n)</div>\n</div>\n',
+    re.S,
+)
+
+
+def undo_code(html: str) -> str:
+    return _CODE_BOX.sub(lambda m: re.sub(r'</?span(?: class="[^"]*")?>', "", m[1]), html)
+
+
+UNDO = {
+    HEADING: undo_heading,
+    FIGURE: undo_figure,
+    CODE: undo_code,
+    HEADING_AND_CODE: lambda html: undo_heading(undo_code(html)),
+}
 
 
 @pytest.fixture(scope="module")

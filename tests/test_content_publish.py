@@ -72,7 +72,10 @@ def test_stored_rendering(app, content_dir):
     with app.app_context():
         publish(content_dir)
         article = articles()["with-caption"]
-        assert '<figure class="wp-caption"><img src="/media/red.png?v=' in article.html
+        assert (
+            '<figure class="wp-caption"><picture><source type="image/webp" srcset="/media/.sizes/red-' in article.html
+        )
+        assert '<img src="/media/red.png?v=' in article.html
         assert '<figcaption class="wp-caption-text">A red square, captioned</figcaption></figure>' in article.html
         assert article.image.startswith("/media/red.png?v=")
         assert article.description == "An image whose title is its caption becomes a figure."

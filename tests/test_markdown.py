@@ -15,7 +15,12 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "content"
 IMAGES = FIXTURES / "images"
 RED = f"/media/red.png?v={hashlib.sha256((IMAGES / 'red.png').read_bytes()).hexdigest()[:10]}"
-RED_ATTRS = f'src="{RED}" alt="A red square" width="8" height="6" loading="lazy" decoding="async"'
+RED_WEBP = f"/media/.sizes/red-{RED.rsplit('=', 1)[1]}-8.webp"
+RED_SIZES = 'sizes="(max-width: 8px) 100vw, 8px"'
+RED_ATTRS = (
+    f'src="{RED}" alt="A red square" width="8" height="6" srcset="{RED} 8w" {RED_SIZES} loading="lazy" decoding="async"'
+)
+RED_PICTURE = f'<picture><source type="image/webp" srcset="{RED_WEBP} 8w" {RED_SIZES}><img {RED_ATTRS}></picture>'
 
 
 def html_of(text: str, **kwargs) -> str:
@@ -27,19 +32,20 @@ def html_of(text: str, **kwargs) -> str:
     [
         pytest.param(
             '![A red square](images/red.png "A caption & more")',
-            f'<figure class="wp-caption"><img {RED_ATTRS}>\n'
+            f'<figure class="wp-caption">{RED_PICTURE}\n'
             '<figcaption class="wp-caption-text">A caption &amp; more</figcaption></figure>\n',
             id="titled image alone in its paragraph: a figure, as SPEC §1 writes it",
         ),
         pytest.param(
             "Before ![A red square](images/red.png) after",
-            f"<p>Before <img {RED_ATTRS}> after</p>\n",
+            f"<p>Before {RED_PICTURE} after</p>\n",
             id="untitled image: inline, still sized",
         ),
         pytest.param(
             'Text then ![A red square](images/red.png "Not a caption here")',
-            f'<p>Text then <img src="{RED}" alt="A red square" title="Not a caption here" width="8" height="6"'
-            ' loading="lazy" decoding="async"></p>\n',
+            f'<p>Text then <picture><source type="image/webp" srcset="{RED_WEBP} 8w" {RED_SIZES}><img src="{RED}"'
+            f' alt="A red square" title="Not a caption here" width="8" height="6" srcset="{RED} 8w" {RED_SIZES}'
+            ' loading="lazy" decoding="async"></picture></p>\n',
             id="titled image with text around it: inline",
         ),
         pytest.param(
@@ -72,8 +78,17 @@ def html_of(text: str, **kwargs) -> str:
         ),
         pytest.param(
             "```python\nprint('<hi>')\n```",
-            "<pre><code class=\"language-python\">print('&lt;hi&gt;')\n</code></pre>\n",
-            id="fenced code keeps its language class",
+            '<div class="code-block">\n<div class="code-lang" aria-hidden="true">Python</div>\n'
+            '<div class="code-wrap" role="region" tabindex="0" aria-label="Python code">\n'
+            '<pre><code class="language-python"><span class="nb">print</span><span class="p">(</span>'
+            '<span class="s1">\'&lt;hi&gt;\'</span><span class="p">)</span>\n</code></pre>\n</div>\n</div>\n',
+            id="fenced code: highlighted with Pygments classes, labelled, in a box the keyboard can scroll",
+        ),
+        pytest.param(
+            "```klingon\nprint('<hi>')\n```",
+            '<div class="code-block">\n<div class="code-wrap" role="region" tabindex="0" aria-label="Code">\n'
+            "<pre><code class=\"language-klingon\">print('&lt;hi&gt;')\n</code></pre>\n</div>\n</div>\n",
+            id="fenced code in a language Pygments does not know: plain and escaped, no label",
         ),
         pytest.param(
             '<script>alert(1)</script>\n\n<p style="color: red" onclick="x()">Red</p>',
@@ -213,8 +228,10 @@ def test_seed_article():
         "Conclusion",
     ]
     figures = re.findall(
-        r'<figure class="wp-caption"><img src="/media/[^"]+\.jpg\?v=\w+" alt="[^"]+" width="1200" height="675"'
-        r' loading="lazy" decoding="async">\n<figcaption class="wp-caption-text">([^<]+)</figcaption></figure>',
+        r'<figure class="wp-caption"><picture><source type="image/webp" srcset="[^"]+\.webp 1200w" sizes="[^"]+">'
+        r'<img src="/media/[^"]+\.jpg\?v=\w+" alt="[^"]+" width="1200" height="675" srcset="[^"]+" sizes="[^"]+"'
+        r' loading="lazy" decoding="async"></picture>\n'
+        r'<figcaption class="wp-caption-text">([^<]+)</figcaption></figure>',
         html,
     )
     assert figures == [

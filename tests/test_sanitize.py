@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from blog.core import sanitize
-from blog.core.sanitize import clean_comment, links_in, plain_text
+from blog.core.sanitize import clean_article, clean_comment, links_in, plain_text
 
 
 @pytest.mark.parametrize(
@@ -192,3 +192,16 @@ def test_markup_past_the_bound_is_shown_as_typed():
     assert html.count("<b>bold</b>") == 64
     assert html.count("&lt;b&gt;bold&lt;/b&gt;") == 136
     assert plain_text(html).count("bold") == 200
+
+
+def test_article_pictures_keep_only_their_sources_formats():
+    """The article allowlist takes a <picture>'s <source> (type, srcset, sizes) and nothing else on it."""
+    html = (
+        '<picture><source type="image/webp" srcset="/media/a.webp 480w" sizes="100vw" src="javascript:x"'
+        ' onerror="x()" style="color:red"><img src="/media/a.jpg" alt=""></picture>'
+        '<pre><code><span class="k" style="color:red" onclick="x()">def</span></code></pre>'
+    )
+    assert clean_article(html) == (
+        '<picture><source type="image/webp" srcset="/media/a.webp 480w" sizes="100vw">'
+        '<img src="/media/a.jpg" alt=""></picture><pre><code><span class="k">def</span></code></pre>'
+    )

@@ -82,6 +82,8 @@ ARTICLE_TAGS = COMMENT_TAGS | {
     "figure",
     "figcaption",
     "img",
+    "picture",  # an image's resized copies in WebP beside its own format (blog/publishing/images.py)
+    "source",
     "table",
     "thead",
     "tbody",
@@ -111,6 +113,7 @@ ARTICLE_ATTRIBUTES = {
     "*": _COMMON,
     "a": [*_COMMON, "href", "rel", "hreflang"],
     "img": [*_COMMON, "src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"],
+    "source": ["type", "srcset", "sizes"],
     "ol": [*_COMMON, "start", "reversed"],
     "th": [*_COMMON, "scope", "colspan", "rowspan"],
     "td": [*_COMMON, "colspan", "rowspan"],
@@ -120,7 +123,7 @@ ARTICLE_ATTRIBUTES = {
     "del": [*_COMMON, "datetime"],
     "ins": [*_COMMON, "datetime"],
     "details": [*_COMMON, "open"],
-    "div": [*_COMMON, "tabindex"],  # the scrolling box around a table (blog/markdown.py)
+    "div": [*_COMMON, "tabindex"],  # the scrolling box around a table or code (blog/publishing/markdown.py)
 }
 
 # Control characters have no place in a comment; they are dropped before anything else looks at it.

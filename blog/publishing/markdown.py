@@ -6,15 +6,12 @@ heading ids with a self-link, footnotes, tables (alignment as a class: the CSP f
 attributes; each in a focusable box it can scroll in), captioned figures in WordPress's markup, and a table of contents.
 """
 
-import hashlib
-import io
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -24,19 +21,16 @@ from markupsafe import Markup
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.footnote.index import render_footnote_anchor
-from PIL import Image, UnidentifiedImageError
 
 from blog.core.sanitize import clean_article
-from blog.publishing.files import ContentError, FileTooLarge, clip, display_path, read_file
+from blog.publishing import highlight, images
+from blog.publishing.files import clip
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.
-RENDERER_VERSION = "2"
-MEDIA_URL = "/media/"
+RENDERER_VERSION = "3"
 DESCRIPTION_LENGTH = 160
 TOC_MIN_SECTIONS = 3
-# Larger than any photograph a page should send; a larger file is refused before it is read.
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 # Ids the article page itself uses (comments, the reply form, the toc, footnotes): a heading must
 # never take one, or its self-link and the page's own anchors would point at each other.
@@ -159,6 +153,16 @@ def _render_table_close(self, tokens, idx, options, env) -> str:
     return self.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
+def _render_image(self, tokens, idx, options, env) -> str:
+    # An image with resized copies offers them in WebP to the browsers that take it, its own format to the rest.
+    img = self.image(tokens, idx, options, env)
+    picture = tokens[idx].meta.get("picture")
+    if picture is None or picture.format == "WEBP":
+        return img
+    webp = f'<source type="image/webp" srcset="{escapeHtml(picture.srcset("WEBP"))}" sizes="{picture.sizes}">'
+    return f"<picture>{webp}{img}</picture>"
+
+
 def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
     # The plugin's ↩︎ alone is read out as "leftwards arrow with hook"; say where it goes instead.
     html = render_footnote_anchor(self, tokens, idx, options, env)
@@ -169,7 +173,7 @@ def _render_footnote_anchor(self, tokens, idx, options, env) -> str:
 def make_parser() -> MarkdownIt:
     """Return the markdown-it instance every article goes through."""
     md = (
-        MarkdownIt("commonmark")
+        MarkdownIt("commonmark", {"highlight": highlight.highlight})
         .enable("table")
         .use(footnote_plugin)
         .use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
@@ -178,6 +182,9 @@ def make_parser() -> MarkdownIt:
     md.core.ruler.push("table_alignment", _table_alignment)
     md.core.ruler.push("figures", _figures)
     md.add_render_rule("figure", _render_figure)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("fence", highlight.render_fence)
+    md.add_render_rule("code_block", highlight.render_fence)
     md.add_render_rule("footnote_anchor", _render_footnote_anchor)
     md.add_render_rule("table_open", _render_table_open)
     md.add_render_rule("table_close", _render_table_close)
@@ -227,57 +234,26 @@ def image_files(body: str, path: Path) -> list[Path]:
     return [file for src in sources if (file := _local_path(src, path))]
 
 
-def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_line: int) -> list[Path]:
-    """Point each local image at /media/, with its size read from the file; return the files."""
+def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_line: int, *, write: bool) -> list[Path]:
+    """Point each local image at /media/, sized from its file and with its resized copies; return the files."""
     images_dir = images_dir.resolve()
     files = []
     for token, line in _walk_images(tokens):
         src = token.attrGet("src") or ""
         file = _local_path(src, path)
         if file is not None:
-            shown = clip(src)
-            if not file.is_relative_to(images_dir):
-                raise ContentError(
-                    path,
-                    first_line + line,
-                    f"image {shown} is not in {display_path(images_dir)}/, the folder /media/ serves",
-                )
-            if not file.is_file():
-                raise ContentError(path, first_line + line, f"image not found: {shown}")
-            try:
-                data = read_file(file, MAX_IMAGE_BYTES)
-            except FileTooLarge as e:
-                raise ContentError(path, first_line + line, f"image {shown} {e}") from None
-            width, height = _image_size(data, path, first_line + line, shown)
-            # The version makes the URL change with the bytes, so /media/ can be cached for a year.
-            version = hashlib.sha256(data).hexdigest()[:10]
-            token.attrSet("src", MEDIA_URL + quote(file.relative_to(images_dir).as_posix()) + f"?v={version}")
-            token.attrSet("width", str(width))
-            token.attrSet("height", str(height))
+            picture = images.resolve(file, images_dir, (path, first_line + line), clip(src), write=write)
+            token.attrSet("src", picture.src)
+            token.attrSet("width", str(picture.width))
+            token.attrSet("height", str(picture.height))
+            if picture.variants:
+                token.attrSet("srcset", picture.srcset(picture.format))
+                token.attrSet("sizes", picture.sizes)
+                token.meta["picture"] = picture
             files.append(file)
         token.attrSet("loading", "lazy")
         token.attrSet("decoding", "async")
     return files
-
-
-def _image_size(data: bytes, path: Path, line: int, shown: str) -> tuple[int, int]:
-    """Return an image's width and height, read from its header.
-
-    :raise ContentError: for a file Pillow cannot read, or one with more pixels than it decodes safely
-        (a few bytes can claim billions of pixels, and every reader's browser would decode them).
-    """
-    try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its limit and twice that; the same image must not pass here.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:  # reads the header only
-                return im.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ContentError(
-            path, line, f"image {shown} has more pixels than can be decoded safely (at most {Image.MAX_IMAGE_PIXELS:,})"
-        ) from None
-    except (UnidentifiedImageError, OSError):
-        raise ContentError(path, line, f"not an image (Pillow cannot read it): {shown}") from None
 
 
 def shorten(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
@@ -309,17 +285,20 @@ def _toc(tokens: list[Token]) -> str:
     ).format(items)
 
 
-def render(body: str, *, path: Path, images_dir: Path, first_line: int = 1, summary: str = "") -> Rendered:
+def render(
+    body: str, *, path: Path, images_dir: Path, first_line: int = 1, summary: str = "", write_images: bool = False
+) -> Rendered:
     """Render an article body to sanitized HTML, its table of contents and its description.
 
     :param path: the article file (relative image paths start from its folder; errors name it).
     :param images_dir: the folder /media/ serves; every local image must be in it.
     :param first_line: the file line the body starts on, so errors give the file's line numbers.
+    :param write_images: write the images' resized copies (publishing does; a preview need not).
     :raise ContentError: for an image that is missing, outside ``images_dir`` or not an image.
     """
     env: dict = {}
     tokens = md.parse(body, env)
-    files = _resolve_images(tokens, path, images_dir, first_line)
+    files = _resolve_images(tokens, path, images_dir, first_line, write=write_images)
     html = md.renderer.render(tokens, md.options, env)
     figure = next((t for t in tokens if t.type == "figure"), None)
     return Rendered(

@@ -21,7 +21,7 @@ from flask.cli import AppGroup
 from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus
-from blog.publishing import markdown
+from blog.publishing import images, markdown
 from blog.publishing.files import ContentError, FileTooLarge, clip, read_file
 from blog.publishing.source import Source, load
 from blog.reading.versions import touch_article
@@ -123,7 +123,7 @@ def content_hash(path: Path, data: bytes | None = None) -> str:
         # A missing or oversized image hashes differently from any file, so the run that notices renders
         # (and fails there, with the line that shows the image).
         try:
-            digest.update(read_file(image, markdown.MAX_IMAGE_BYTES) if image.is_file() else b"\0missing")
+            digest.update(read_file(image, images.MAX_IMAGE_BYTES) if image.is_file() else b"\0missing")
         except FileTooLarge:
             digest.update(b"\0too large")
     return digest.hexdigest()
@@ -216,6 +216,7 @@ def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, for
                     images_dir=images_dir,
                     first_line=source.body_start_line,
                     summary=source.metadata["summary"],
+                    write_images=True,
                 )
             except ContentError as e:
                 errors.append(e)

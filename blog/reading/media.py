@@ -5,10 +5,13 @@ import os
 from flask import Blueprint, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
+from blog.publishing.images import VARIANTS
+
 bp = Blueprint("media", __name__)
 
-# Rendered articles link to /media/NAME?v=HASH (blog/publishing/markdown.py), so a versioned URL never changes
-# content and may be cached for a year; a bare URL is revalidated daily through its ETag.
+# Rendered articles link to /media/NAME?v=HASH and to resized copies named for their content hash in
+# /media/.sizes/ (blog/publishing/images.py), so such a URL never changes content and may be cached for a
+# year; a bare URL is revalidated daily through its ETag.
 VERSIONED_MAX_AGE = 365 * 24 * 3600
 UNVERSIONED_MAX_AGE = 24 * 3600
 
@@ -40,7 +43,7 @@ def media(filename):
     folder = os.path.join(current_app.config["CONTENT_DIR"], "images")
     if not is_inside(folder, filename):
         abort(404)
-    versioned = "v" in request.args
+    versioned = "v" in request.args or filename.startswith(f"{VARIANTS}/")
     response = send_from_directory(folder, filename, max_age=VERSIONED_MAX_AGE if versioned else UNVERSIONED_MAX_AGE)
     response.cache_control.public = True
     response.cache_control.immutable = versioned
