@@ -13,9 +13,11 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from blog import create_app
 from blog.core.extensions import db
+from blog.moderation import accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "tests" / "corpora"
@@ -170,3 +172,9 @@ def seed_content(content_dir):
     """Copy the tests' own site (tests/content/site: three articles, three images) into the content folder."""
     shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
     return content_dir
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Hash with argon2id at its cheapest, so tests that sign in often stay fast (test_auth checks the real one)."""
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from blog.comments import rules as moderation
 from blog.core.extensions import db
 from blog.core.models import Comment
-from tests.comment_actions import form_fields, make_article
+from scripts.live import form_fields
+from tests.factories import make_article
 
 
 @pytest.fixture

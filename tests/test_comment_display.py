@@ -13,7 +13,9 @@ from blog.comments import avatars, threads
 from blog.comments import section as comments
 from blog.core.extensions import db
 from blog.core.models import CommentStatus
-from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
+from scripts.live import form_fields
+from tests.actions import Tags, post_comment
+from tests.factories import make_article, make_comment
 
 SLUG = "on-embassies"
 
