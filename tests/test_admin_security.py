@@ -9,7 +9,6 @@ from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, ModerationEvent
 from scripts.live import form_token
 from tests.actions import login
-from tests.factories import make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -35,13 +34,6 @@ def guarded_routes(app, comment_id):
             url = rule.build(values)[1]
             routes += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return routes
-
-
-@pytest.fixture
-def comment_id(app):
-    with app.app_context():
-        make_moderator()
-        return make_comment(make_article(), status=CommentStatus.PENDING).id
 
 
 @pytest.fixture

@@ -14,12 +14,6 @@ from scripts.live import form_fields
 from tests.factories import make_article
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
 def post_at_once(app, monkeypatch, posts):
     """Send these posts (slug, ip, fields) together, each from a client and a connection of its own;
     return their status codes, sorted."""

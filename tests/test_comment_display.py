@@ -20,17 +20,6 @@ from tests.factories import make_article, make_comment
 SLUG = "on-embassies"
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG, "On Embassies")
-
-
 def reply_title(html: str) -> str:
     title = re.search(r'<h3 id="reply-title"[^>]*>(.*?)</h3>', html, re.S).group(1)
     return " ".join(re.sub(r"<[^>]+>", " ", title).split())

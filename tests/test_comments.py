@@ -16,17 +16,6 @@ from tests.factories import make_article, make_comment
 SLUG = "on-embassies"
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG, "On Embassies")
-
-
 def stored(comment_id=None) -> Comment:
     db.session.expire_all()
     if comment_id is None:

@@ -10,21 +10,10 @@ from blog.moderation import actions
 from blog.moderation.accounts import create_moderator
 from scripts.live import form_fields
 from tests.actions import Tags, post_comment
-from tests.factories import make_article, make_comment
+from tests.factories import make_comment
 
 SLUG = "on-embassies"
 MODERATOR_NAME = "That name belongs to a moderator of this site. Please choose another."
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG, "On Embassies")
 
 
 @pytest.fixture

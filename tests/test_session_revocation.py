@@ -8,21 +8,14 @@ from flask_migrate import downgrade, upgrade
 
 from blog import create_app
 from blog.core.extensions import db
-from blog.core.models import CommentStatus, Moderator
+from blog.core.models import Moderator
 from blog.moderation import accounts
 from scripts.live import form_token
 from tests.actions import login
-from tests.factories import PASSWORD, make_article, make_comment, make_moderator
+from tests.factories import PASSWORD, make_moderator
 from tests.test_migrations import MIGRATIONS
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-
-
-@pytest.fixture
-def comment_id(app):
-    with app.app_context():
-        make_moderator()
-        return make_comment(make_article(), status=CommentStatus.PENDING).id
 
 
 def signed_in(app):
