@@ -212,46 +212,82 @@ class BrowserSession(requests.Session):
         return prepared
 
 
-class _FormInputs(HTMLParser):
-    """Collect the inputs of the form inside ``#respond`` (hidden values, the CSRF token)."""
+class _Forms(HTMLParser):
+    """Every form of a page, as a browser would submit it untouched: its attributes and its fields
+    (inputs other than buttons, checked boxes, textareas)."""
 
     def __init__(self):
-        super().__init__()
-        self.depth = None
-        self.level = 0
-        self.action = None
-        self.fields = {}
+        super().__init__(convert_charrefs=True)
+        self.forms: list[tuple[dict, dict]] = []
+        self._form = None
+        self._textarea = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag not in ("input", "br", "img", "meta", "link", "hr"):
-            self.level += 1
-        if a.get("id") == "respond":
-            self.depth = self.level
-        if self.depth is None:
+        if tag == "form":
+            self._form = (a, {})
+            self.forms.append(self._form)
+        if self._form is None or not a.get("name"):
             return
-        if tag == "form" and self.action is None:
-            self.action = a.get("action")
-        if tag == "input" and a.get("name") and a.get("type") not in ("submit", "checkbox"):
-            self.fields[a["name"]] = a.get("value") or ""
+        fields, name = self._form[1], a["name"]
+        if tag == "input" and a.get("type") not in ("submit", "button", "reset", "image"):
+            if a.get("type") not in ("checkbox", "radio"):
+                fields[name] = a.get("value") or ""
+            elif "checked" in a:
+                fields[name] = a.get("value", "on")
+        elif tag == "textarea":
+            self._textarea = name
+            fields[name] = ""
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form[1][self._textarea] += data
 
     def handle_endtag(self, tag):
-        if tag not in ("input", "br", "img", "meta", "link", "hr"):
-            if self.depth is not None and self.level == self.depth:
-                self.depth = -1  # done: ignore anything after #respond
-            self.level -= 1
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "form":
+            self._form = None
+
+
+def page_forms(html: str) -> list[tuple[dict, dict]]:
+    """The forms of a page in order, each as (its attributes, the fields a browser would send)."""
+    parser = _Forms()
+    parser.feed(html)
+    parser.close()
+    return parser.forms
+
+
+def page_form(html: str, form_id: str = "commentform") -> tuple[dict, dict]:
+    """The form with this id (the comment form by default), as (its attributes, its fields)."""
+    for attrs, fields in page_forms(html):
+        if attrs.get("id") == form_id:
+            return attrs, fields
+    raise AssertionError(f"no #{form_id} form on the page")
+
+
+def form_fields(html: str, form_id: str = "commentform") -> dict:
+    """The fields the form with this id would send untouched (the comment form by default)."""
+    return page_form(html, form_id)[1]
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the page's first form that carries one."""
+    for _attrs, fields in page_forms(html):
+        if fields.get("csrf_token"):
+            return fields["csrf_token"]
+    raise AssertionError("no CSRF token on the page")
 
 
 def comment_form(session: requests.Session, page_url: str) -> tuple[str, dict]:
     """GET an article page; return (form action URL, its default fields)."""
     r = session.get(page_url, timeout=15)
     r.raise_for_status()
-    parser = _FormInputs()
-    parser.feed(r.text)
-    action = parser.action or page_url
+    attrs, fields = page_form(r.text)
+    action = attrs.get("action") or page_url
     if action.startswith("/"):
         action = re.match(r"https?://[^/]+", page_url).group(0) + action
-    return action, parser.fields
+    return action, fields
 
 
 def post_comment(session, base_url, slug, text, author, email, url="", parent=None, form=None):

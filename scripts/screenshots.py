@@ -25,7 +25,15 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from live import CHROMIUM_ARGS, SEED_SLUG, LiveBlog, chromium_path, comment_form, post_comment  # noqa: E402
+from live import (  # noqa: E402
+    CHROMIUM_ARGS,
+    SEED_SLUG,
+    LiveBlog,
+    chromium_path,
+    comment_form,
+    form_token,
+    post_comment,
+)
 
 # (file name, path, viewport width, colour scheme, signed in)
 SHOTS = [
@@ -168,7 +176,7 @@ def seed(blog: LiveBlog, username: str, password: str) -> None:
     )
     admin = requests.Session()
     page = admin.get(f"{blog.url}/admin/login", timeout=15).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = form_token(page)
     signed_in = admin.post(
         f"{blog.url}/admin/login",
         timeout=30,
@@ -179,7 +187,7 @@ def seed(blog: LiveBlog, username: str, password: str) -> None:
 
     def admin_post(path, **data):
         queue = admin.get(f"{blog.url}/admin/comments", timeout=15).text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', queue).group(1)
+        token = form_token(queue)
         response = admin.post(
             blog.url + path,
             timeout=15,

@@ -13,9 +13,13 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from blog import create_app
 from blog.core.extensions import db
+from blog.core.models import CommentStatus
+from blog.moderation import accounts
+from tests.factories import make_article, make_comment, make_moderator
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "tests" / "corpora"
@@ -170,3 +174,30 @@ def seed_content(content_dir):
     """Copy the tests' own site (tests/content/site: three articles, three images) into the content folder."""
     shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
     return content_dir
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch):
+    """Hash with argon2id at its cheapest, so tests that sign in often stay fast (test_auth checks the real one)."""
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context around the whole test, for tests that work with the models directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def article(ctx):
+    """The article readers comment on (/on-embassies/, where ``tests.actions.post_comment`` posts)."""
+    return make_article("on-embassies", "On Embassies")
+
+
+@pytest.fixture
+def comment_id(app):
+    """A moderator and a comment held on a fresh article; the comment's id."""
+    with app.app_context():
+        make_moderator()
+        return make_comment(make_article(), status=CommentStatus.PENDING).id

@@ -3,26 +3,21 @@
 import pytest
 
 from blog.core.extensions import db
-from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import actions
-from tests.moderation import events_of, make_article, make_comment, make_moderator, status_of
+from tests.actions import events_of, status_of
+from tests.factories import make_article, make_comment, make_moderator
 
 P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.TRASH
 
 
 @pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
 def mod(ctx):
-    return db.session.get(Moderator, make_moderator())
+    return make_moderator()
 
 
 @pytest.fixture
-def article_id(ctx):
+def article(ctx):
     return make_article()
 
 
@@ -45,9 +40,9 @@ def version_of(article_id):
         (T, "restore", P),
     ],
 )
-def test_each_action_moves_the_comment_and_records_who_what_when(mod, article_id, start, action, end):
-    cid = make_comment(article_id, status=start)
-    before = version_of(article_id)[0]
+def test_each_action_moves_the_comment_and_records_who_what_when(mod, article, start, action, end):
+    cid = make_comment(article, status=start).id
+    before = version_of(article.id)[0]
 
     outcome = actions.apply([cid], action, mod)
 
@@ -57,7 +52,7 @@ def test_each_action_moves_the_comment_and_records_who_what_when(mod, article_id
     assert (event.action, event.from_status, event.to_status) == (action, start.value, end.value)
     assert (event.moderator_id, event.moderator_name) == (mod.id, "mod")
     assert event.created_at is not None
-    assert version_of(article_id)[0] > before
+    assert version_of(article.id)[0] > before
 
 
 @pytest.mark.parametrize(
@@ -76,32 +71,32 @@ def test_each_action_moves_the_comment_and_records_who_what_when(mod, article_id
         (A, "delete"),
     ],
 )
-def test_an_action_that_does_not_apply_changes_nothing(mod, article_id, start, action):
-    cid = make_comment(article_id, status=start)
-    before = version_of(article_id)
+def test_an_action_that_does_not_apply_changes_nothing(mod, article, start, action):
+    cid = make_comment(article, status=start).id
+    before = version_of(article.id)
 
     outcome = actions.apply([cid], action, mod)
 
     assert outcome.changed == [] and outcome.skipped == [cid]
     assert status_of(cid) is start
     assert events_of(cid) == []
-    assert version_of(article_id) == before
+    assert version_of(article.id) == before
 
 
-def test_approving_sets_approved_at_and_the_approved_count(mod, article_id):
-    cid = make_comment(article_id)
+def test_approving_sets_approved_at_and_the_approved_count(mod, article):
+    cid = make_comment(article, status=P).id
     actions.apply([cid], "approve", mod)
     db.session.rollback()
     assert db.session.get(Comment, cid).approved_at is not None
-    assert version_of(article_id)[1] == 1
+    assert version_of(article.id)[1] == 1
     actions.apply([cid], "unapprove", mod)
-    assert version_of(article_id)[1] == 0
+    assert version_of(article.id)[1] == 0
 
 
 @pytest.mark.parametrize(("away", "back"), [("spam", "not-spam"), ("trash", "restore")])
-def test_not_spam_and_restore_go_back_to_the_status_before(mod, article_id, away, back):
-    approved = make_comment(article_id, "was approved", status=A)
-    pending = make_comment(article_id, "was pending", status=P)
+def test_not_spam_and_restore_go_back_to_the_status_before(mod, article, away, back):
+    approved = make_comment(article, "was approved", status=A).id
+    pending = make_comment(article, "was pending", status=P).id
     actions.apply([approved, pending], away, mod)
 
     outcome = actions.apply([approved, pending], back, mod)
@@ -112,18 +107,18 @@ def test_not_spam_and_restore_go_back_to_the_status_before(mod, article_id, away
         (away, "approved", away),
         (back, away, "approved"),
     ]
-    assert version_of(article_id)[1] == 1
+    assert version_of(article.id)[1] == 1
 
 
-def test_a_comment_that_arrived_as_spam_goes_to_pending(mod, article_id):
-    cid = make_comment(article_id, status=S, reasons=["honeypot"])
+def test_a_comment_that_arrived_as_spam_goes_to_pending(mod, article):
+    cid = make_comment(article, status=S, reasons=["honeypot"]).id
     actions.apply([cid], "not-spam", mod)
     assert status_of(cid) is P
 
 
 @pytest.mark.parametrize("start", [S, T])
-def test_delete_permanently_removes_the_comment_and_keeps_the_record(mod, article_id, start):
-    cid = make_comment(article_id, status=start, name="Gone Soon")
+def test_delete_permanently_removes_the_comment_and_keeps_the_record(mod, article, start):
+    cid = make_comment(article, status=start, author="Gone Soon").id
 
     outcome = actions.apply([cid], "delete", mod)
 
@@ -135,10 +130,10 @@ def test_delete_permanently_removes_the_comment_and_keeps_the_record(mod, articl
     assert f"#{cid}" in event.detail and "Gone Soon" in event.detail
 
 
-def test_deleting_a_parent_moves_its_replies_up(mod, article_id):
-    top = make_comment(article_id, "top", status=A)
-    middle = make_comment(article_id, "middle", status=T, parent_id=top)
-    reply = make_comment(article_id, "reply", status=A, parent_id=middle)
+def test_deleting_a_parent_moves_its_replies_up(mod, article):
+    top = make_comment(article, "top", status=A).id
+    middle = make_comment(article, "middle", status=T, parent_id=top).id
+    reply = make_comment(article, "reply", status=A, parent_id=middle).id
 
     actions.apply([middle], "delete", mod)
 
@@ -146,10 +141,10 @@ def test_deleting_a_parent_moves_its_replies_up(mod, article_id):
     assert db.session.get(Comment, reply).parent_id == top
 
 
-def test_bulk_applies_to_the_comments_it_fits_and_skips_the_rest(mod, article_id):
-    pending = [make_comment(article_id, f"pending {i}") for i in range(3)]
-    spam = make_comment(article_id, status=S)
-    before = version_of(article_id)[0]
+def test_bulk_applies_to_the_comments_it_fits_and_skips_the_rest(mod, article):
+    pending = [make_comment(article, f"pending {i}", status=P).id for i in range(3)]
+    spam = make_comment(article, status=S).id
+    before = version_of(article.id)[0]
 
     outcome = actions.apply([*pending, spam, 999_999], "approve", mod)
 
@@ -157,20 +152,20 @@ def test_bulk_applies_to_the_comments_it_fits_and_skips_the_rest(mod, article_id
     assert outcome.skipped == [spam, 999_999]
     assert outcome.message == "3 comments approved."
     assert all(status_of(c) is A for c in pending)
-    assert version_of(article_id) == (before + 1, 3)  # one bump per article touched, in one transaction
+    assert version_of(article.id) == (before + 1, 3)  # one bump per article touched, in one transaction
 
 
 def test_every_article_touched_is_bumped(mod):
     first, second = make_article("first", "First"), make_article("second", "Second")
-    a, b = make_comment(first), make_comment(second)
-    v1, v2 = version_of(first)[0], version_of(second)[0]
+    a, b = make_comment(first, status=P).id, make_comment(second, status=P).id
+    v1, v2 = version_of(first.id)[0], version_of(second.id)[0]
     actions.apply([a, b], "approve", mod)
-    assert version_of(first)[0] == v1 + 1 and version_of(second)[0] == v2 + 1
+    assert version_of(first.id)[0] == v1 + 1 and version_of(second.id)[0] == v2 + 1
 
 
-def test_unknown_action_is_refused(mod, article_id):
+def test_unknown_action_is_refused(mod, article):
     with pytest.raises(KeyError):
-        actions.apply([make_comment(article_id)], "publish", mod)
+        actions.apply([make_comment(article, status=P).id], "publish", mod)
 
 
 def test_available_actions_follow_wordpress():
@@ -183,9 +178,9 @@ def test_available_actions_follow_wordpress():
     }
 
 
-def test_edit_cleans_the_text_again_and_records_what_changed(mod, article_id):
-    cid = make_comment(article_id, status=A)
-    before = version_of(article_id)[0]
+def test_edit_cleans_the_text_again_and_records_what_changed(mod, article):
+    cid = make_comment(article, status=A, email="ada@example.org").id
+    before = version_of(article.id)[0]
 
     actions.edit(
         db.session.get(Comment, cid),
@@ -205,17 +200,17 @@ def test_edit_cleans_the_text_again_and_records_what_changed(mod, article_id):
     (event,) = events_of(cid)
     assert event.action == "edit" and event.from_status == event.to_status == "approved"
     assert event.detail == "changed text, name, website"
-    assert version_of(article_id)[0] > before
+    assert version_of(article.id)[0] > before
 
 
-def test_reply_approves_a_pending_parent_and_is_approved_itself(mod, article_id):
-    parent = make_comment(article_id, "A question?", status=P)
+def test_reply_approves_a_pending_parent_and_is_approved_itself(mod, article):
+    parent = make_comment(article, "A question?", status=P).id
 
     answer = actions.reply(db.session.get(Comment, parent), "An <em>answer</em>.", mod, ip="198.51.100.7")
 
     answer = db.session.get(Comment, answer.id)
     assert answer.status is A and answer.approved_at is not None
-    assert (answer.parent_id, answer.article_id, answer.moderator_id) == (parent, article_id, mod.id)
+    assert (answer.parent_id, answer.article_id, answer.moderator_id) == (parent, article.id, mod.id)
     assert (answer.author_name, answer.author_email) == ("mod", "mod@example.org")
     assert answer.html == "<p>An <em>answer</em>.</p>"
     assert status_of(parent) is A
@@ -223,24 +218,24 @@ def test_reply_approves_a_pending_parent_and_is_approved_itself(mod, article_id)
         ("approve", "approved", "approved by replying")
     ]
     assert [(e.action, e.from_status, e.to_status) for e in events_of(answer.id)] == [("reply", "", "approved")]
-    assert version_of(article_id)[1] == 2
+    assert version_of(article.id)[1] == 2
 
 
-def test_reply_to_an_approved_comment_leaves_the_parent_alone(mod, article_id):
-    parent = make_comment(article_id, status=A)
+def test_reply_to_an_approved_comment_leaves_the_parent_alone(mod, article):
+    parent = make_comment(article, status=A).id
     actions.reply(db.session.get(Comment, parent), "Thanks!", mod)
     assert events_of(parent) == []
 
 
-def test_a_moderator_without_email_replies_with_an_empty_one(ctx, article_id):
-    mod = db.session.get(Moderator, make_moderator("quiet", email=""))
-    answer = actions.reply(db.session.get(Comment, make_comment(article_id)), "Hi.", mod)
+def test_a_moderator_without_email_replies_with_an_empty_one(ctx, article):
+    mod = make_moderator("quiet", email="")
+    answer = actions.reply(make_comment(article, status=P), "Hi.", mod)
     assert db.session.get(Comment, answer.id).author_email == ""
 
 
 @pytest.mark.parametrize("status", [S, T])
-def test_no_reply_to_spam_or_trash(mod, article_id, status):
-    parent = make_comment(article_id, status=status)
+def test_no_reply_to_spam_or_trash(mod, article, status):
+    parent = make_comment(article, status=status).id
     with pytest.raises(actions.ActionError):
         actions.reply(db.session.get(Comment, parent), "Hello?", mod)
     assert db.session.scalar(db.select(db.func.count(Comment.id))) == 1

@@ -8,7 +8,8 @@ import pytest
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, Moderator
 from blog.moderation import actions
-from tests.moderation import events_of, make_article, make_comment, make_moderator
+from tests.actions import events_of
+from tests.factories import make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.slow
 
@@ -52,11 +53,12 @@ def assert_consistent(comment_ids):
 @pytest.mark.parametrize("rounds", [3])
 def test_approve_and_trash_at_once(app, rounds):
     with app.app_context():
-        ann, bob = make_moderator("ann"), make_moderator("bob")
-        article_id = make_article()
+        ann, bob = make_moderator("ann").id, make_moderator("bob").id
+        article_id = make_article().id
     for _ in range(rounds):
         with app.app_context():
-            ids = [make_comment(article_id, f"comment {i}") for i in range(30)]
+            article = db.session.get(Article, article_id)
+            ids = [make_comment(article, f"comment {i}", status=CommentStatus.PENDING).id for i in range(30)]
         run_together(app, (ann, ids, "approve"), (bob, list(reversed(ids)), "trash"))
         with app.app_context():
             assert_consistent(ids)
@@ -69,9 +71,9 @@ def test_approve_and_trash_at_once(app, rounds):
 
 def test_many_moderators_on_one_comment(app):
     with app.app_context():
-        mods = [make_moderator(f"mod{i}") for i in range(6)]
-        article_id = make_article()
-        cid = make_comment(article_id)
+        mods = [make_moderator(f"mod{i}").id for i in range(6)]
+        article_id = make_article().id
+        cid = make_comment(db.session.get(Article, article_id), status=CommentStatus.PENDING).id
     jobs = [
         (m, [cid], action)
         for m, action in zip(mods, ["approve", "spam", "trash", "approve", "spam", "unapprove"], strict=True)

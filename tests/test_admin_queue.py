@@ -6,20 +6,10 @@ from datetime import timedelta
 import pytest
 
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus
-from tests.moderation import (
-    act,
-    bulk,
-    csrf,
-    events_of,
-    fast_hashing,  # noqa: F401  (a fixture)
-    login,
-    make_article,
-    make_comment,
-    make_moderator,
-    queue,
-    status_of,
-)
+from blog.core.models import Article, Comment, CommentStatus
+from scripts.live import form_token
+from tests.actions import act, bulk, events_of, login, queue, status_of
+from tests.factories import make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -30,7 +20,7 @@ P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, 
 def article_id(app):
     with app.app_context():
         make_moderator()
-        return make_article()
+        return make_article("a-fine-article", "A Fine Article").id
 
 
 @pytest.fixture
@@ -41,11 +31,11 @@ def mod_client(client, article_id):
 
 @pytest.fixture
 def comment(app, article_id):
-    """Make a comment in the test's database; returns its id."""
+    """Make a comment in the test's database, held unless ``status`` says otherwise; returns its id."""
 
-    def make(text="A thoughtful comment.", **kwargs):
+    def make(text="A thoughtful comment.", status=P, **kwargs):
         with app.app_context():
-            return make_comment(article_id, text, **kwargs)
+            return make_comment(db.session.get(Article, article_id), text, status=status, **kwargs).id
 
     return make
 
@@ -100,10 +90,10 @@ def test_status_tabs_are_a_nav(mod_client):
 
 
 def test_a_row_shows_everything_a_moderator_needs(mod_client, comment):
-    parent = comment("The parent.", status=A, name="Pat Parent")
+    parent = comment("The parent.", status=A, author="Pat Parent")
     cid = comment(
         "Held <b>text</b> with a <script>x</script>",
-        name="Quinn",
+        author="Quinn",
         email="quinn@example.org",
         url="https://quinn.example.net/",
         ip="203.0.113.77",
@@ -165,8 +155,8 @@ def test_the_audit_trail_is_on_the_row(mod_client, comment):
 
 @pytest.mark.parametrize("needle", ["quinn", "QUINN@EXAMPLE", "203.0.113", "needle in", "Needle In A"])
 def test_search_covers_name_email_ip_and_text(mod_client, comment, needle):
-    hit = comment("A needle in a haystack.", name="Quinn", email="quinn@example.org", ip="203.0.113.77")
-    comment("Nothing to see.", name="Other", email="other@example.org", ip="198.51.100.1")
+    hit = comment("A needle in a haystack.", author="Quinn", email="quinn@example.org", ip="203.0.113.77")
+    comment("Nothing to see.", author="Other", email="other@example.org", ip="198.51.100.1")
     page = queue(mod_client, q=needle)
     assert rows(page.text) == [str(hit)]
     assert "matching “" in page.text
@@ -313,14 +303,14 @@ def test_bulk_options_fit_the_tab(mod_client, comment):
 
 
 def test_edit_shows_the_raw_text_and_saves_it_cleaned(app, mod_client, comment):
-    cid = comment("Original <i>text</i>", name="Ada", email="ada@example.org")
+    cid = comment("Original <i>text</i>", author="Ada", email="ada@example.org")
     page = mod_client.get(f"/admin/comments/{cid}/edit?next=/admin/comments?status=pending")
     assert page.status_code == 200
     assert "Original &lt;i&gt;text&lt;/i&gt;</textarea>" in page.text
     response = mod_client.post(
         f"/admin/comments/{cid}/edit",
         data={
-            "csrf_token": csrf(page.text),
+            "csrf_token": form_token(page.text),
             "next": "/admin/comments?status=pending",
             "comment": "Edited <script>alert(1)</script><em>text</em>",
             "author": "Ada L.",
@@ -339,10 +329,10 @@ def test_edit_shows_the_raw_text_and_saves_it_cleaned(app, mod_client, comment):
 
 def test_edit_stores_email_and_website_as_the_public_form_does(app, mod_client, comment):
     """The same checks as Leave a Reply: a domain is lower-cased, a bare host gets http://."""
-    cid = comment("Keep the words", name="Ada", email="ada@example.org")
+    cid = comment("Keep the words", author="Ada", email="ada@example.org")
     page = mod_client.get(f"/admin/comments/{cid}/edit")
     data = {"comment": "Keep the words", "author": "Ada", "email": " Ada@Example.ORG ", "url": " example.com/ada "}
-    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": csrf(page.text), **data})
+    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": form_token(page.text), **data})
     assert response.status_code == 303
     with app.app_context():
         edited = db.session.get(Comment, cid)
@@ -362,7 +352,7 @@ def test_edit_stores_email_and_website_as_the_public_form_does(app, mod_client, 
 def test_edit_validates_and_keeps_what_was_typed(app, mod_client, comment, field, value, message):
     cid = comment("Keep me")
     data = {"comment": "Typed text", "author": "Ada", "email": "ada@example.org", "url": "", field: value}
-    token = csrf(mod_client.get(f"/admin/comments/{cid}/edit").text)
+    token = form_token(mod_client.get(f"/admin/comments/{cid}/edit").text)
     response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": token, **data})
     assert response.status_code == 422
     assert message in response.text
@@ -381,13 +371,13 @@ def test_edit_with_an_expired_token_keeps_the_text(mod_client, comment):
 
 
 def test_reply_from_the_admin_approves_a_pending_parent(app, mod_client, comment):
-    parent = comment("Is this on?", name="Quinn")
+    parent = comment("Is this on?", author="Quinn")
     page = mod_client.get(f"/admin/comments/{parent}/reply")
     assert page.status_code == 200
     assert "Approve and Reply" in page.text and "Is this on?" in page.text
     response = mod_client.post(
         f"/admin/comments/{parent}/reply",
-        data={"csrf_token": csrf(page.text), "next": "/admin/comments", "comment": "Loud and clear."},
+        data={"csrf_token": form_token(page.text), "next": "/admin/comments", "comment": "Loud and clear."},
     )
     assert response.status_code == 303
     assert status(app, parent) is A
@@ -401,14 +391,14 @@ def test_reply_from_the_admin_approves_a_pending_parent(app, mod_client, comment
 
 def test_reply_needs_text(mod_client, comment):
     parent = comment()
-    token = csrf(mod_client.get(f"/admin/comments/{parent}/reply").text)
+    token = form_token(mod_client.get(f"/admin/comments/{parent}/reply").text)
     response = mod_client.post(f"/admin/comments/{parent}/reply", data={"csrf_token": token, "comment": ""})
     assert response.status_code == 422 and "Please type your reply." in response.text
 
 
 def test_reply_to_spam_is_refused_with_a_message(app, mod_client, comment):
     parent = comment(status=S)
-    token = csrf(mod_client.get(f"/admin/comments/{parent}/reply").text)
+    token = form_token(mod_client.get(f"/admin/comments/{parent}/reply").text)
     response = mod_client.post(f"/admin/comments/{parent}/reply", data={"csrf_token": token, "comment": "Hi"})
     assert response.status_code == 303
     assert "Only pending and approved comments can be replied to." in queue(mod_client).text
@@ -425,7 +415,7 @@ def test_admin_index_goes_to_the_queue(mod_client):
 
 def test_bulk_ignores_ids_that_are_not_numbers(app, mod_client, comment):
     cid = comment()
-    token = csrf(queue(mod_client).text)
+    token = form_token(queue(mod_client).text)
     response = mod_client.post(
         "/admin/comments/bulk",
         data={"csrf_token": token, "action": "approve", "ids": [str(cid), "²", "x", "99999999999999999999"]},
@@ -437,7 +427,7 @@ def test_bulk_ignores_ids_that_are_not_numbers(app, mod_client, comment):
 @pytest.mark.parametrize("path", ["/admin/comments/99999999999999999999/edit", "/admin/comments/2147483648/reply"])
 def test_ids_too_large_for_the_database_are_404(mod_client, path):
     assert mod_client.get(path).status_code == 404
-    token = csrf(queue(mod_client).text)
+    token = form_token(queue(mod_client).text)
     assert (
         mod_client.post("/admin/comments/99999999999999999999/approve", data={"csrf_token": token}).status_code == 404
     )

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 
 from blog.core.extensions import db
-from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from blog.core.models import Article, Comment, CommentStatus, ModerationEvent
 from blog.moderation import actions
-from tests.moderation import make_article, make_comment, make_moderator
+from tests.factories import make_article, make_comment, make_moderator
 
 P, A, S, T = CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM, CommentStatus.TRASH
 OLD, RECENT = timedelta(days=31), timedelta(days=29)
@@ -16,7 +16,7 @@ OLD, RECENT = timedelta(days=31), timedelta(days=29)
 @pytest.fixture
 def article_id(app):
     with app.app_context():
-        return make_article()
+        return make_article().id
 
 
 def ids(app):
@@ -26,9 +26,10 @@ def ids(app):
 
 def test_purge_deletes_old_spam_and_trash_only(app, runner, article_id):
     with app.app_context():
-        keep = {make_comment(article_id, status=s, age=OLD) for s in (P, A)}
-        keep |= {make_comment(article_id, status=s, age=RECENT) for s in (S, T)}
-        gone = {make_comment(article_id, status=s, age=OLD) for s in (S, T, S)}
+        article = db.session.get(Article, article_id)
+        keep = {make_comment(article, status=s, age=OLD).id for s in (P, A)}
+        keep |= {make_comment(article, status=s, age=RECENT).id for s in (S, T)}
+        gone = {make_comment(article, status=s, age=OLD).id for s in (S, T, S)}
 
     result = runner.invoke(args=["comments", "purge"])
 
@@ -40,10 +41,11 @@ def test_purge_deletes_old_spam_and_trash_only(app, runner, article_id):
 
 def test_age_counts_from_when_it_was_trashed(app, runner, article_id):
     with app.app_context():
-        mod = db.session.get(Moderator, make_moderator())
-        cid = make_comment(article_id, status=A, age=timedelta(days=400))
+        mod = make_moderator()
+        article = db.session.get(Article, article_id)
+        cid = make_comment(article, status=A, age=timedelta(days=400)).id
         actions.apply([cid], "trash", mod)  # trashed just now: a month to change one's mind
-        old_trash = make_comment(article_id, status=A, age=timedelta(days=400))
+        old_trash = make_comment(article, status=A, age=timedelta(days=400)).id
         actions.apply([old_trash], "trash", mod)
         event = db.session.scalars(db.select(ModerationEvent).where(ModerationEvent.comment_id == old_trash)).one()
         event.created_at -= OLD
@@ -58,8 +60,9 @@ def test_age_counts_from_when_it_was_trashed(app, runner, article_id):
 def test_the_setting_and_the_replies(app, runner, article_id):
     app.config["RETENTION_DAYS"] = 7
     with app.app_context():
-        parent = make_comment(article_id, status=S, age=timedelta(days=8))
-        reply = make_comment(article_id, status=A, parent_id=parent)
+        article = db.session.get(Article, article_id)
+        parent = make_comment(article, status=S, age=timedelta(days=8))
+        reply = make_comment(article, status=A, parent=parent).id
         version = db.session.get(Article, article_id).version
 
     assert runner.invoke(args=["comments", "purge"]).output.strip() == (

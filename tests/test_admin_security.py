@@ -7,14 +7,8 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, ModerationEvent
-from tests.moderation import (
-    csrf,
-    fast_hashing,  # noqa: F401  (a fixture)
-    login,
-    make_article,
-    make_comment,
-    make_moderator,
-)
+from scripts.live import form_token
+from tests.actions import login
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 
@@ -43,13 +37,6 @@ def guarded_routes(app, comment_id):
 
 
 @pytest.fixture
-def comment_id(app):
-    with app.app_context():
-        make_moderator()
-        return make_comment(make_article())
-
-
-@pytest.fixture
 def routes(app, comment_id):
     found = guarded_routes(app, comment_id)
     urls = {url for _, url in found}
@@ -74,7 +61,7 @@ def snapshot(app):
 
 
 def test_signed_out_pages_redirect_to_login_and_actions_are_401(app, client, routes):
-    token = csrf(client.get("/admin/login").text)  # a valid token does not make an outsider a moderator
+    token = form_token(client.get("/admin/login").text)  # a valid token does not make an outsider a moderator
     before = snapshot(app)
     for method, url in routes:
         if method == "GET":
@@ -92,14 +79,14 @@ def test_an_outsider_replaying_a_moderators_form_is_401(app, client, comment_id)
     moderator = app.test_client()
     login(moderator)
     row_form = moderator.get("/admin/comments").text
-    outsider_token = csrf(client.get("/admin/login").text)
+    outsider_token = form_token(client.get("/admin/login").text)
     for action in ("approve", "spam", "trash"):
         response = client.post(
             f"/admin/comments/{comment_id}/{action}", data={"csrf_token": outsider_token, "next": "/admin/comments"}
         )
         assert response.status_code == 401
     # Even the moderator's own token is useless without the moderator's session.
-    response = client.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": csrf(row_form)})
+    response = client.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": form_token(row_form)})
     assert response.status_code == 401
     with app.app_context():
         assert db.session.get(Comment, comment_id).status is CommentStatus.PENDING

@@ -8,13 +8,9 @@ from argon2 import PasswordHasher, Type
 from blog.core.extensions import db
 from blog.core.models import LoginFailure, Moderator, utcnow
 from blog.moderation import accounts, signin
-from tests.moderation import (
-    PASSWORD,
-    csrf,
-    fast_hashing,  # noqa: F401  (a fixture)
-    login,
-    make_moderator,
-)
+from scripts.live import form_token
+from tests.actions import login
+from tests.factories import PASSWORD, make_moderator
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
 REAL_HASHER = accounts.hasher  # as the app uses it, before the tests swap in a cheap one
@@ -23,7 +19,7 @@ REAL_HASHER = accounts.hasher  # as the app uses it, before the tests swap in a 
 @pytest.fixture
 def moderator(app):
     with app.app_context():
-        return make_moderator()
+        return make_moderator().id
 
 
 def test_login_page_has_the_form(client):
@@ -137,7 +133,7 @@ def test_logout_is_post_only_and_needs_the_token(client, moderator):
     assert client.post("/admin/logout").status_code == 400
     assert client.get("/admin/comments").status_code == 200
 
-    token = csrf(client.get("/admin/comments").text)
+    token = form_token(client.get("/admin/comments").text)
     response = client.post("/admin/logout", data={"csrf_token": token})
     assert response.status_code == 303 and response.location == "/admin/login"
     assert "You are now logged out." in client.get("/admin/login").text
@@ -145,7 +141,7 @@ def test_logout_is_post_only_and_needs_the_token(client, moderator):
 
 
 def test_logout_signed_out_is_401(client):
-    token = csrf(client.get("/admin/login").text)
+    token = form_token(client.get("/admin/login").text)
     assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 401
 
 
@@ -168,7 +164,7 @@ def test_the_remember_cookie_is_deleted_only_when_sent(app, client, moderator):
     login(client)
     assert (
         remember_cookies(
-            client.post("/admin/logout", data={"csrf_token": csrf(client.get("/admin/comments").text)}), app
+            client.post("/admin/logout", data={"csrf_token": form_token(client.get("/admin/comments").text)}), app
         )
         == []
     )

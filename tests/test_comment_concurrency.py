@@ -10,13 +10,8 @@ import sqlalchemy as sa
 from blog.comments import rules as moderation
 from blog.core.extensions import db
 from blog.core.models import Comment
-from tests.comment_actions import form_fields, make_article
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
+from scripts.live import form_fields
+from tests.factories import make_article
 
 
 def post_at_once(app, monkeypatch, posts):

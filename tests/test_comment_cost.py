@@ -11,7 +11,8 @@ import pytest
 
 from blog.comments.form import MAX_COMMENT
 from blog.core import sanitize
-from tests.comment_actions import form_fields, make_article
+from scripts.live import form_fields
+from tests.factories import make_article
 
 SLUG = "costly"
 

@@ -13,20 +13,11 @@ from blog.comments import avatars, threads
 from blog.comments import section as comments
 from blog.core.extensions import db
 from blog.core.models import CommentStatus
-from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
+from scripts.live import form_fields
+from tests.actions import Tags, post_comment
+from tests.factories import make_article, make_comment
 
 SLUG = "on-embassies"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG, "On Embassies")
 
 
 def reply_title(html: str) -> str:

@@ -9,27 +9,11 @@ import sqlalchemy as sa
 from blog.comments import csrf, pending, posting
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus
-from tests.comment_actions import (
-    Tags,
-    form_fields,
-    location_ids,
-    make_article,
-    make_comment,
-    post_comment,
-)
+from scripts.live import form_fields
+from tests.actions import Tags, location_ids, post_comment
+from tests.factories import make_article, make_comment
 
 SLUG = "on-embassies"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG)
 
 
 def stored(comment_id=None) -> Comment:
@@ -180,7 +164,7 @@ def test_ip_comes_from_trusted_proxy_header(app_config, db_url):
     app = create_app(app_config | {"TRUSTED_PROXIES": 1})
     with app.app_context():
         db.create_all()
-        make_article(SLUG)
+        make_article(SLUG, "On Embassies")
         client = app.test_client()
         html = client.get(f"/{SLUG}/").text
         data = form_fields(html) | {"comment": "Via proxy", "author": "P", "email": "p@example.org"}
@@ -536,7 +520,7 @@ def test_flood_counts_the_same_ip_or_the_same_email(app, article):
         status=CommentStatus.PENDING,
         ip="198.51.100.1",
         email="x@example.org",
-        minutes_ago=0,
+        age=timedelta(0),
     )
     from_same_ip = client_from(app, "198.51.100.1")
     assert post_comment(from_same_ip, email="y@example.org").status_code == 429
@@ -548,7 +532,7 @@ def test_flood_counts_the_same_ip_or_the_same_email(app, article):
 def test_flood_compares_the_email_in_any_letter_case(app, article):
     app.config["COMMENT_FLOOD_SECONDS"] = 15
     make_comment(
-        article, "Recent.", status=CommentStatus.PENDING, ip="198.51.100.1", email="x@example.org", minutes_ago=0
+        article, "Recent.", status=CommentStatus.PENDING, ip="198.51.100.1", email="x@example.org", age=timedelta(0)
     )
     response = post_comment(client_from(app, "198.51.100.2"), email="X@Example.org")
     assert response.status_code == 429
@@ -570,7 +554,7 @@ def test_flood_setting_zero_turns_it_off(client, app, article):
 
 
 def test_closed_article_is_403_and_shows_no_form(client, ctx):
-    make_article(SLUG, comments_open=False)
+    make_article(SLUG, "On Embassies", comments_open=False)
     page = client.get(f"/{SLUG}/").text
     assert "Comments are closed." in page and 'id="commentform"' not in page
     response = client.post(f"/{SLUG}/comments", data={"comment": "Too late.", "author": "A", "email": "a@example.org"})
@@ -580,7 +564,7 @@ def test_closed_article_is_403_and_shows_no_form(client, ctx):
 
 
 def test_comments_close_after_close_comments_days(client, app, ctx):
-    make_article(SLUG, days_old=10)
+    make_article(SLUG, "On Embassies", days_old=10)
     app.config["CLOSE_COMMENTS_DAYS"] = 14
     assert 'id="commentform"' in client.get(f"/{SLUG}/").text
     html = client.get(f"/{SLUG}/").text

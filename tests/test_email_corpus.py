@@ -90,7 +90,8 @@ def test_every_listed_disagreement_is_a_case():
     ],
 )
 def test_through_the_form(client, app, address, status):
-    from tests.comment_actions import make_article, post_comment
+    from tests.actions import post_comment
+    from tests.factories import make_article
 
     with app.app_context():
         make_article("s")

@@ -13,10 +13,11 @@ from blog.comments import csrf
 from blog.comments.posting import UNAVAILABLE
 from blog.core.extensions import db
 from blog.core.models import Comment
-from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, free_port, post_comment
-from tests.comment_actions import Tags, form_fields, make_article
-from tests.comment_actions import post_comment as post_form
+from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, form_fields, free_port, post_comment
+from tests.actions import Tags
+from tests.actions import post_comment as post_form
 from tests.conftest import SITE
+from tests.factories import make_article
 
 SECRET = "test-secret-key"
 TYPED = {
@@ -89,7 +90,7 @@ def test_database_unreachable_health_and_pages_answer_503(dead_app):
 
 def test_a_commit_that_fails_stores_nothing_and_keeps_the_form(app, client, monkeypatch):
     with app.app_context():
-        make_article()
+        make_article("on-embassies")
         dialect = db.engine.dialect
 
     def broken_commit(self, dbapi_connection):

@@ -14,8 +14,9 @@ from blog.comments.avatars import token_for
 from blog.core.extensions import db
 from blog.core.models import Article, Comment
 from blog.publishing.publish import publish
-from tests.comment_actions import form_fields, make_comment
-from tests.moderation import csrf, fast_hashing, login, make_moderator  # noqa: F401 (a fixture)
+from scripts.live import form_fields, form_token
+from tests.actions import login
+from tests.factories import make_comment, make_moderator
 
 SLUG = "how-this-blog-is-built"
 HTTPS = {"base_url": "https://blog.example"}
@@ -27,7 +28,7 @@ def app_config(app_config, seed_content):
 
 
 @pytest.fixture
-def site(app, fast_hashing):  # noqa: F811
+def site(app, fast_hashing):
     assert app.config["SESSION_COOKIE_SECURE"] and not (app.debug or app.testing)
     with app.app_context():
         publish(app.config["CONTENT_DIR"])
@@ -141,7 +142,7 @@ def test_every_kind_of_response(app, site):
     check("admin queue", queue, 200)
     with app.app_context():
         held = db.session.scalar(db.select(Comment.id).where(Comment.raw_text == "Secure by default."))
-    token = csrf(queue.text)
+    token = form_token(queue.text)
     action = {"csrf_token": token, "next": "/admin/comments"}
     check("admin action, 303", moderator.post(f"/admin/comments/{held}/approve", data=action, **HTTPS), 303)
     check("admin action without token, 400", moderator.post(f"/admin/comments/{held}/spam", **HTTPS), 400)
@@ -149,7 +150,7 @@ def test_every_kind_of_response(app, site):
     check("admin 404", moderator.get("/admin/comments/99999/edit", **HTTPS), 404)
     check("admin 405", moderator.get(f"/admin/comments/{held}/approve", **HTTPS), 405)
     check("admin action, signed out: 401", app.test_client().post(f"/admin/comments/{held}/spam", **HTTPS), 401)
-    check("logout, 303", moderator.post("/admin/logout", data={"csrf_token": csrf(queue.text)}, **HTTPS), 303)
+    check("logout, 303", moderator.post("/admin/logout", data={"csrf_token": form_token(queue.text)}, **HTTPS), 303)
 
     assert {label: found for label, (_, found) in answers.items() if found} == {}
     cookies = [c for response, _ in answers.values() for c in response.headers.getlist("Set-Cookie")]

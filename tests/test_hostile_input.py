@@ -25,8 +25,8 @@ from blog.comments import csrf
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 from blog.moderation import accounts
-from tests.moderation import PASSWORD, make_article, make_comment, make_moderator
-from tests.moderation import csrf as token_on
+from scripts.live import form_token as token_on
+from tests.factories import PASSWORD, make_article, make_comment, make_moderator
 
 SECRET = "test-secret-key"
 EXAMPLES = settings(
@@ -72,15 +72,15 @@ def site(database_url, tmp_path_factory):
         playground = make_article("playground", "The Playground")
         approved = make_comment(target, "An approved comment.", status=CommentStatus.APPROVED)
         ids = {
-            "approved": approved,
-            "reply": make_comment(target, "An approved reply.", status=CommentStatus.APPROVED, parent_id=approved),
-            "pending": make_comment(target, "A pending comment."),
-            "trash": make_comment(target, "A trashed comment.", status=CommentStatus.TRASH),
-            "spam": make_comment(target, "A spam comment.", status=CommentStatus.SPAM),
-            "elsewhere": make_comment(other, "On the other article.", status=CommentStatus.APPROVED),
+            "approved": approved.id,
+            "reply": make_comment(target, "An approved reply.", status=CommentStatus.APPROVED, parent=approved).id,
+            "pending": make_comment(target, "A pending comment.", status=CommentStatus.PENDING).id,
+            "trash": make_comment(target, "A trashed comment.", status=CommentStatus.TRASH).id,
+            "spam": make_comment(target, "A spam comment.", status=CommentStatus.SPAM).id,
+            "elsewhere": make_comment(other, "On the other article.", status=CommentStatus.APPROVED).id,
         }
         mine = [
-            make_comment(playground, f"Playground {status.value} {n}.", status=status)
+            make_comment(playground, f"Playground {status.value} {n}.", status=status).id
             for n in range(3)
             for status in CommentStatus
         ]

@@ -8,21 +8,12 @@ from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 from blog.moderation import actions
 from blog.moderation.accounts import create_moderator
-from tests.comment_actions import Tags, form_fields, make_article, make_comment, post_comment
+from scripts.live import form_fields
+from tests.actions import Tags, post_comment
+from tests.factories import make_comment
 
 SLUG = "on-embassies"
 MODERATOR_NAME = "That name belongs to a moderator of this site. Please choose another."
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-@pytest.fixture
-def article(ctx):
-    return make_article(SLUG)
 
 
 @pytest.fixture

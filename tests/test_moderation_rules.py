@@ -273,7 +273,8 @@ def test_comments_close(comments_open, days_old, close_after, closed):
 def test_settings_through_the_form(client, app, config, text, status, reasons):
     from blog.core.extensions import db
     from blog.core.models import Comment
-    from tests.comment_actions import make_article, post_comment
+    from tests.actions import post_comment
+    from tests.factories import make_article
 
     app.config.update({name: value for name, value in settings(**config).items() if name in config})
     with app.app_context():

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 from blog.moderation import notices
-from tests.moderation import make_article, make_comment
+from tests.factories import make_article, make_comment
 
 
 def free_port() -> int:
@@ -77,17 +77,18 @@ def mail_config(app_config):
     return app_config
 
 
-def held_comment(**kwargs):
-    article_id = make_article(title="On Embassies")
+def held_comment(status=CommentStatus.PENDING):
+    """Hold a comment on a fresh article; return its id."""
+    article = make_article("a-fine-article", "On Embassies")
     return make_comment(
-        article_id,
+        article,
         "Is this\nheld?",
-        name="Quinn",
+        status=status,
+        author="Quinn",
         email="quinn@example.org",
         ip="203.0.113.7",
         reasons=["2 links", "held for moderation"],
-        **kwargs,
-    )
+    ).id
 
 
 def test_one_email_per_held_comment_with_what_a_moderator_needs(mail_config, app, smtp):
@@ -183,7 +184,7 @@ def test_recipients(setting, expected):
 
 
 def test_a_comment_posted_through_the_form_is_announced(mail_config, app, client, smtp):
-    from tests.comment_actions import form_fields
+    from scripts.live import form_fields
 
     inbox, port = smtp()
     app.config["MAIL_PORT"] = port

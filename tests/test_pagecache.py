@@ -13,7 +13,7 @@ from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, Moderator, utcnow
 from blog.moderation import actions
-from tests.comment_actions import form_fields
+from scripts.live import form_fields
 from tests.factories import make_article, make_comment
 
 

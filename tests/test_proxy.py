@@ -14,7 +14,8 @@ from blog import create_app
 from blog.core import security
 from blog.core.extensions import db
 from blog.core.models import Comment
-from tests.comment_actions import make_article, post_comment
+from tests.actions import post_comment
+from tests.factories import make_article
 
 PEER = "127.0.0.1"  # the test client's own address: the proxy in front of the blog
 
@@ -36,7 +37,7 @@ def caplog(caplog, monkeypatch):
 @pytest.fixture
 def article(app):
     with app.app_context():
-        make_article()
+        make_article("on-embassies")
 
 
 def stored_ips(app) -> list[str]:

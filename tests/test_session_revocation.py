@@ -10,25 +10,12 @@ from blog import create_app
 from blog.core.extensions import db
 from blog.core.models import Moderator
 from blog.moderation import accounts
-from tests.moderation import (
-    PASSWORD,
-    csrf,
-    fast_hashing,  # noqa: F401  (a fixture)
-    login,
-    make_article,
-    make_comment,
-    make_moderator,
-)
+from scripts.live import form_token
+from tests.actions import login
+from tests.factories import PASSWORD, make_moderator
 from tests.test_migrations import MIGRATIONS
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")
-
-
-@pytest.fixture
-def comment_id(app):
-    with app.app_context():
-        make_moderator()
-        return make_comment(make_article())
 
 
 def signed_in(app):
@@ -60,12 +47,12 @@ def replay(app, name, value):
 def assert_refused(app, browser, comment_id):
     page = browser.get("/admin/comments?status=all")
     assert page.status_code == 302 and page.location.startswith("/admin/login")
-    token = csrf(app.test_client().get("/admin/login").text)
+    token = form_token(app.test_client().get("/admin/login").text)
     assert browser.post(f"/admin/comments/{comment_id}/approve", data={"csrf_token": token}).status_code == 401
 
 
 def sign_out(browser):
-    token = csrf(browser.get("/admin/comments").text)
+    token = form_token(browser.get("/admin/comments").text)
     assert browser.post("/admin/logout", data={"csrf_token": token}).status_code == 303
 
 

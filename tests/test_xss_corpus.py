@@ -20,8 +20,9 @@ from blog.comments.form import CommentForm
 from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from tests.comment_actions import make_article, post_comment
+from tests.actions import post_comment
 from tests.conftest import ROOT, corpus, require
+from tests.factories import make_article
 
 SLUG = "hostile"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"

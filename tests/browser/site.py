@@ -16,9 +16,9 @@ from blog.core.models import Moderator
 from blog.moderation import actions
 from blog.moderation.accounts import create_moderator
 from blog.publishing.publish import publish
-from tests.comment_actions import location_ids, post_comment
+from tests.actions import location_ids, post_comment
 from tests.conftest import SITE, app_with_tables, settings_for
-from tests.moderation import PASSWORD
+from tests.factories import PASSWORD
 
 SLUG = "how-this-blog-is-built"  # the real article with a table, code, a footnote-free body and figures
 OTHER_SLUGS = ("diplomatic-meeting-between-north-korea-and-pakistan", "writing-for-the-web", "a-wide-table")

@@ -8,7 +8,7 @@ import pytest
 from blog.comments import views as comments
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from tests.moderation import PASSWORD, make_article, make_comment, make_moderator
+from tests.factories import PASSWORD, make_article, make_comment, make_moderator
 
 pytestmark = pytest.mark.browser
 
@@ -17,9 +17,18 @@ pytestmark = pytest.mark.browser
 def seeded(app):
     with app.app_context():
         make_moderator()
-        article_id = make_article()
-        held = make_comment(article_id, "Held for the moderator to read.", name="Quinn", email="quinn@example.org")
-        batch = [make_comment(article_id, f"Batch comment {i}.", name=f"Reader {i}") for i in range(4)]
+        article = make_article("a-fine-article", "A Fine Article")
+        held = make_comment(
+            article,
+            "Held for the moderator to read.",
+            author="Quinn",
+            email="quinn@example.org",
+            status=CommentStatus.PENDING,
+        ).id
+        batch = [
+            make_comment(article, f"Batch comment {i}.", author=f"Reader {i}", status=CommentStatus.PENDING).id
+            for i in range(4)
+        ]
     return held, batch
 
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from blog.core.extensions import db
 from blog.core.models import Comment
-from tests.comment_actions import make_article, make_comment
+from tests.factories import make_article, make_comment
 
 pytestmark = pytest.mark.browser
 

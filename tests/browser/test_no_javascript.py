@@ -10,8 +10,8 @@ from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, Moderator
 from blog.moderation import actions
 from blog.publishing.publish import publish
-from tests.comment_actions import location_ids, post_comment
-from tests.moderation import PASSWORD, fast_hashing, make_moderator  # noqa: F401 (a fixture)
+from tests.actions import location_ids, post_comment
+from tests.factories import PASSWORD, make_moderator
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def app_config(app_config, seed_content):
 
 
 @pytest.fixture
-def blog(app, client, fast_hashing):  # noqa: F811
+def blog(app, client, fast_hashing):
     """The tests' site, a moderator, and three approved threads (two comment pages) posted by readers."""
     with app.app_context():
         publish(app.config["CONTENT_DIR"])

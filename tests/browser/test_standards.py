@@ -7,16 +7,17 @@ edit and reply pages; at 1280 px in light and dark, and the reader pages at 375 
 """
 
 import json
-import re
 import shutil
 import subprocess
 
 import pytest
 
+from scripts.live import form_token
+from tests.actions import login
 from tests.browser import site as blog
 from tests.browser.conftest import serve
 from tests.conftest import ROOT, drop_app, require
-from tests.moderation import PASSWORD, login
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -226,7 +227,7 @@ def test_the_html_is_valid(site, tmp_path, counts):
         response = reader.get(path)
         assert response.status_code == (404 if label == "404" else 200), label
         documents[label] = response.data
-    form = re.search(rb'name="csrf_token" value="([^"]+)"', reader.get(f"/{blog.SLUG}/").data).group(1).decode()
+    form = form_token(reader.get(f"/{blog.SLUG}/").text)
     failed = reader.post(f"/{blog.SLUG}/comments", data={**FAILED_POST, "csrf_token": form, "comment_parent": "0"})
     assert failed.status_code == 422
     documents["failed post"] = failed.data

@@ -24,9 +24,9 @@ from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, utcnow
 from blog.core.sanitize import clean_comment, has_visible_text, normalise_text
 from blog.reading.versions import touch_article
-from scripts.live import CHROMIUM_ARGS, chromium_path
-from tests.comment_actions import form_fields, make_article
+from scripts.live import CHROMIUM_ARGS, chromium_path, form_fields
 from tests.conftest import corpus, require
+from tests.factories import make_article
 from tests.test_xss_corpus import problems_in_page
 
 pytestmark = pytest.mark.browser
