@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from blog import create_app
 from blog.core.extensions import db
+from blog.reading import search
 
 MIGRATIONS = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
 
@@ -25,7 +26,29 @@ def bare_app(app_config):
 
 
 def _user_tables(conn):
-    return set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+    return set(sa.inspect(conn).get_table_names()) - {"alembic_version"} - _search_tables(conn)
+
+
+def _search_tables(conn) -> set[str]:
+    """The search structures (blog/reading/search.py): made by DDL, not the models; FTS5 adds shadow tables."""
+    return {name for name in sa.inspect(conn).get_table_names() if name.startswith(search.TABLE)}
+
+
+def _search_schema(conn) -> list:
+    """The search structures as the database describes them, to compare the two ways of making them."""
+    if conn.dialect.name == "sqlite":
+        query = "SELECT type, name, sql FROM sqlite_master WHERE name LIKE :t ORDER BY name"
+    else:
+        query = (
+            "SELECT c.relname, c.relkind, pg_get_indexdef(c.oid), "
+            "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce("
+            "' ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum) FROM pg_attribute a "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE a.attrelid = c.oid AND a.attnum > 0) "
+            "FROM pg_class c WHERE c.relname LIKE :t AND c.relnamespace = current_schema()::regnamespace "
+            "ORDER BY c.relname"
+        )
+    return [tuple(row) for row in conn.execute(sa.text(query), {"t": f"{search.TABLE}%"})]
 
 
 def test_upgrade_matches_the_models_and_downgrade_removes_everything(bare_app):
@@ -33,9 +56,39 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(bare_app):
         upgrade(directory=MIGRATIONS)
         with db.engine.connect() as conn:
             assert _user_tables(conn) == set(db.metadata.tables)
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            opts = {
+                "compare_type": True,
+                "include_name": lambda name, kind, _parent: not (name or "").startswith(search.TABLE),
+            }
+            diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
+            migrated_search = _search_schema(conn)
         assert diff == [], f"models and migrations disagree: {diff}"
+        assert migrated_search, "the migrations made no search structures"
 
         downgrade(directory=MIGRATIONS, revision="base")
         with db.engine.connect() as conn:
             assert _user_tables(conn) == set()
+            assert _search_tables(conn) == set()
+
+        # db.create_all (the tests' schema) makes the search structures exactly as the migration does.
+        db.create_all()
+        with db.engine.connect() as conn:
+            assert _search_schema(conn) == migrated_search
+
+
+def test_the_search_migration_indexes_the_articles_already_stored(bare_app):
+    with bare_app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0004_moderator_sessions")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO article (slug, title, author, summary, tags, status, comments_open, published_at, "
+                    "updated_at, source_path, content_hash, html, toc_html, description, image, version, "
+                    "approved_count) VALUES ('old', 'An old article', '', '', '[]', 'published', true, "
+                    "'2024-01-01', '2024-01-01', 'old.md', '', '<p>Written before search</p>', '', '', '', 1, 0)"
+                )
+            )
+        upgrade(directory=MIGRATIONS)
+        assert [r.article.slug for r in search.search("before search")] == ["old"]
+        db.session.remove()  # its read transaction would hold up the downgrade's DROP TABLE
+        downgrade(directory=MIGRATIONS, revision="base")

@@ -24,6 +24,7 @@ from blog.core.models import Article, ArticleStatus
 from blog.publishing import images, markdown
 from blog.publishing.files import ContentError, FileTooLarge, clip, read_file
 from blog.publishing.source import Source, load
+from blog.reading import search
 from blog.reading.versions import touch_article
 
 
@@ -270,6 +271,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     db.session.flush()  # new articles get their ids
     for article in touched:
         touch_article(article.id)
+        search.index(article)  # the search index changes with the article, in this transaction
     return counts
 
 

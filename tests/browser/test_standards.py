@@ -54,6 +54,9 @@ def reader_pages(site) -> dict[str, str]:
         "reply view (?replytocom)": f"{article}?replytocom={site.approved[0]}",
         **{f"article {slug}": f"/{slug}/" for slug in blog.OTHER_SLUGS},
         "404": "/no-such-article/",
+        "search form": "/search/",
+        "search results": "/search/?q=blog",
+        "search, nothing found": "/search/?q=%22NEAR(%3Cb%3E",
     }
 
 
