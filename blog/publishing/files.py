@@ -27,6 +27,15 @@ class ContentError(Exception):
         return f"{where}: {self.message}"
 
 
+class ContentErrors(ContentError):
+    """Every problem one step found in a file (each missing image of an article), so that a run reports
+    them all at once; it reads as the first of them."""
+
+    def __init__(self, errors: list[ContentError]):
+        super().__init__(errors[0].path, errors[0].line, errors[0].message)
+        self.errors = errors
+
+
 def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
     """Return ``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -27,7 +27,7 @@ from mdit_py_plugins.footnote.index import render_footnote_anchor
 from PIL import Image, UnidentifiedImageError
 
 from blog.core.sanitize import clean_article
-from blog.publishing.files import ContentError, FileTooLarge, clip, display_path, read_file
+from blog.publishing.files import ContentError, ContentErrors, FileTooLarge, clip, display_path, read_file
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.
@@ -228,36 +228,49 @@ def image_files(body: str, path: Path) -> list[Path]:
 
 
 def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_line: int) -> list[Path]:
-    """Point each local image at /media/, with its size read from the file; return the files."""
+    """Point each local image at /media/, with its size read from the file; return the files.
+
+    :raise ContentErrors: with every image that is missing, outside ``images_dir`` or not an image.
+    """
     images_dir = images_dir.resolve()
     files = []
+    errors = []
     for token, line in _walk_images(tokens):
         src = token.attrGet("src") or ""
         file = _local_path(src, path)
         if file is not None:
-            shown = clip(src)
-            if not file.is_relative_to(images_dir):
-                raise ContentError(
-                    path,
-                    first_line + line,
-                    f"image {shown} is not in {display_path(images_dir)}/, the folder /media/ serves",
-                )
-            if not file.is_file():
-                raise ContentError(path, first_line + line, f"image not found: {shown}")
             try:
-                data = read_file(file, MAX_IMAGE_BYTES)
-            except FileTooLarge as e:
-                raise ContentError(path, first_line + line, f"image {shown} {e}") from None
-            width, height = _image_size(data, path, first_line + line, shown)
-            # The version makes the URL change with the bytes, so /media/ can be cached for a year.
-            version = hashlib.sha256(data).hexdigest()[:10]
-            token.attrSet("src", MEDIA_URL + quote(file.relative_to(images_dir).as_posix()) + f"?v={version}")
-            token.attrSet("width", str(width))
-            token.attrSet("height", str(height))
+                _point_at_media(token, file, images_dir, path, first_line + line)
+            except ContentError as e:
+                errors.append(e)
+                continue
             files.append(file)
         token.attrSet("loading", "lazy")
         token.attrSet("decoding", "async")
+    if errors:
+        raise ContentErrors(errors)
     return files
+
+
+def _point_at_media(token: Token, file: Path, images_dir: Path, path: Path, line: int) -> None:
+    """Point one image token at its file under /media/, with the file's width and height."""
+    shown = clip(token.attrGet("src") or "")
+    if not file.is_relative_to(images_dir):
+        raise ContentError(
+            path, line, f"image {shown} is not in {display_path(images_dir)}/, the folder /media/ serves"
+        )
+    if not file.is_file():
+        raise ContentError(path, line, f"image not found: {shown}")
+    try:
+        data = read_file(file, MAX_IMAGE_BYTES)
+    except FileTooLarge as e:
+        raise ContentError(path, line, f"image {shown} {e}") from None
+    width, height = _image_size(data, path, line, shown)
+    # The version makes the URL change with the bytes, so /media/ can be cached for a year.
+    version = hashlib.sha256(data).hexdigest()[:10]
+    token.attrSet("src", MEDIA_URL + quote(file.relative_to(images_dir).as_posix()) + f"?v={version}")
+    token.attrSet("width", str(width))
+    token.attrSet("height", str(height))
 
 
 def _image_size(data: bytes, path: Path, line: int, shown: str) -> tuple[int, int]:
@@ -315,7 +328,7 @@ def render(body: str, *, path: Path, images_dir: Path, first_line: int = 1, summ
     :param path: the article file (relative image paths start from its folder; errors name it).
     :param images_dir: the folder /media/ serves; every local image must be in it.
     :param first_line: the file line the body starts on, so errors give the file's line numbers.
-    :raise ContentError: for an image that is missing, outside ``images_dir`` or not an image.
+    :raise ContentErrors: with every image that is missing, outside ``images_dir`` or not an image.
     """
     env: dict = {}
     tokens = md.parse(body, env)

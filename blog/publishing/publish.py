@@ -20,9 +20,9 @@ from flask.cli import AppGroup
 
 from blog.core.database import begin_write
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleStatus
+from blog.core.models import Article, ArticleKind, ArticleStatus, utcnow
 from blog.publishing import markdown
-from blog.publishing.files import ContentError, FileTooLarge, clip, read_file
+from blog.publishing.files import ContentError, ContentErrors, FileTooLarge, clip, read_file
 from blog.publishing.source import Source, load
 from blog.reading.versions import touch_article
 
@@ -37,13 +37,18 @@ class PublishError(Exception):
 
 @dataclass
 class Counts:
+    """What a run did, each file counted once: a draft or a scheduled file is counted as such, whether
+    it is new, changed or not, since readers see none of them yet."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    draft: int = 0
+    scheduled: int = 0
     withdrawn: int = 0
 
     def __str__(self) -> str:
-        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, withdrawn {self.withdrawn}"
+        return ", ".join(f"{name} {value}" for name, value in vars(self).items())
 
 
 @dataclass
@@ -217,6 +222,9 @@ def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, for
                     first_line=source.body_start_line,
                     summary=source.metadata["summary"],
                 )
+            except ContentErrors as e:
+                errors.extend(e.errors)
+                continue
             except ContentError as e:
                 errors.append(e)
                 continue
@@ -230,18 +238,22 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     """Create or update the articles of ``entries`` and withdraw the rest, in the caller's transaction."""
     counts = Counts()
     touched: list[Article] = []
+    created: list[Article] = []
+    nav_before = navigation(known.values())
+    now = utcnow()
     for entry in entries:
         article = known.get(entry.slug)
         if entry.rendered is None:
-            counts.unchanged += 1
+            _count(counts, article, "unchanged", now)
             continue
         meta = entry.source.metadata
         if article is None:
             article = Article(slug=meta["slug"])
             db.session.add(article)
-            counts.created += 1
+            created.append(article)
+            change = "created"
         else:
-            counts.updated += 1
+            change = "updated"
         rendered = entry.rendered
         article.title = meta["title"]
         article.author = meta["author"]
@@ -249,7 +261,11 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.tags = meta["tags"]
         article.status = entry.status
         article.comments_open = meta["comments"] == "open"
-        article.published_at = meta["date"]  # a future date is stored as is: Article.is_public waits for it
+        # A future date is stored as is: Article.is_public waits for it. A page without a date keeps the
+        # moment it was first published (the sitemap's and the feeds' idea of its age).
+        article.published_at = meta["date"] or article.published_at or now
+        article.kind = ArticleKind(meta["type"])
+        article.nav_order = meta["nav"]
         article.source_path = entry.source_path
         article.content_hash = entry.content_hash
         article.html = rendered.html
@@ -257,6 +273,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.description = rendered.description
         article.image = rendered.image
         touched.append(article)
+        _count(counts, article, change, now)
 
     slugs = {entry.slug for entry in entries}
     for slug, article in known.items():
@@ -267,9 +284,31 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
             touched.append(article)
 
     db.session.flush()  # new articles get their ids
+    every = [*known.values(), *created]
+    if navigation(every) != nav_before:
+        # Every page shows the header navigation: a change to it makes every cached page stale.
+        touched = every
     for article in touched:
         touch_article(article.id)
     return counts
+
+
+def _count(counts: Counts, article: Article, change: str, now) -> None:
+    """Count one stored file as a draft, as scheduled, or else by what the run did to it."""
+    if article.status is ArticleStatus.DRAFT:
+        change = "draft"
+    elif article.published_at > now:
+        change = "scheduled"
+    setattr(counts, change, getattr(counts, change) + 1)
+
+
+def navigation(articles) -> list[tuple[int, str, str]]:
+    """Return what the header navigation shows of these articles: the public pages with a ``nav`` order."""
+    return sorted(
+        (a.nav_order, a.title, a.slug)
+        for a in articles
+        if a.kind is ArticleKind.PAGE and a.nav_order is not None and a.status is ArticleStatus.PUBLISHED
+    )
 
 
 def publish(content_dir, *, force: bool = False) -> Counts:
