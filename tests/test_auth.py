@@ -337,6 +337,21 @@ def test_create_refuses_a_duplicate_username(runner, moderator):
     assert "A moderator named 'mod' already exists." in result.output
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("mod", "A moderator named 'mod' already exists."),
+        ("two words", "A username is 1 to 80 characters, without spaces."),
+    ],
+)
+def test_create_refuses_the_name_before_asking_for_a_password(runner, moderator, name, message):
+    """Typing a password twice only to hear that the name is taken wastes the typing."""
+    result = runner.invoke(args=["moderator", "create", name], input="")
+    assert result.exit_code == 1
+    assert "Password" not in result.output
+    assert message in result.output
+
+
 def test_create_refuses_a_bad_email(runner):
     result = runner.invoke(
         args=["moderator", "create", "eve", "--password-stdin", "--email", "nope"], input=PASSWORD + "\n"
