@@ -1,5 +1,6 @@
 """Signing in and out: the form, the hashed passwords, the throttle, where `next` may lead."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,6 +63,17 @@ def test_wrong_credentials_are_refused_alike(client, moderator, username, passwo
     assert response.status_code == 200
     assert "Unknown username or incorrect password." in response.text
     assert client.get("/admin/comments").status_code == 302
+
+
+def test_a_refused_sign_in_focuses_the_error_and_marks_both_fields(client, moderator):
+    """As the comment form does: the error is read out first, and each field says it is in error."""
+    text = login(client, "mod", "wrong password!").text
+    assert re.search(r'<p [^>]*id="login-error" role="alert" tabindex="-1" autofocus>', text)
+    for name in ("username", "password"):
+        (tag,) = re.findall(rf'<input [^>]*name="{name}"[^>]*>', text)
+        assert 'aria-invalid="true"' in tag and 'aria-describedby="login-error"' in tag
+    first = client.get("/admin/login").text  # nothing is marked before a try
+    assert "aria-invalid" not in first and "autofocus" not in first
 
 
 def test_the_login_form_needs_its_token(client, moderator):
