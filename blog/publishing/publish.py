@@ -22,7 +22,16 @@ from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind, ArticleStatus, utcnow
 from blog.publishing import markdown
-from blog.publishing.files import ContentError, ContentErrors, FileTooLarge, clip, read_file
+from blog.publishing.files import (
+    ContentError,
+    ContentErrors,
+    FileTooLarge,
+    find_files,
+    linked_media,
+    read_article,
+    read_file,
+)
+from blog.publishing.report import Counts, count, navigation
 from blog.publishing.source import Source, load
 from blog.reading.versions import touch_article
 
@@ -33,22 +42,6 @@ class PublishError(Exception):
     def __init__(self, errors: list[ContentError]):
         super().__init__(f"{len(errors)} problem(s) in the content")
         self.errors = errors
-
-
-@dataclass
-class Counts:
-    """What a run did, each file counted once: a draft or a scheduled file is counted as such, whether
-    it is new, changed or not, since readers see none of them yet."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    draft: int = 0
-    scheduled: int = 0
-    withdrawn: int = 0
-
-    def __str__(self) -> str:
-        return ", ".join(f"{name} {value}" for name, value in vars(self).items())
 
 
 @dataclass
@@ -64,39 +57,6 @@ class Entry:
     @property
     def status(self) -> ArticleStatus:
         return ArticleStatus.DRAFT if self.source.metadata["status"] == "draft" else ArticleStatus.PUBLISHED
-
-
-def find_files(content_dir: Path) -> list[Path]:
-    """Return every article file under the content folder, in a stable order (hidden folders skipped).
-
-    A link named like an article is returned too (even a dangling one), for ``prepare`` to refuse.
-    """
-    return sorted(
-        path
-        for path in content_dir.rglob("*.md")
-        if (path.is_symlink() or path.is_file())
-        and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
-    )
-
-
-def linked_media(images_dir: Path) -> list[ContentError]:
-    """Report every symbolic link inside the images folder: /media/ never follows one (blog/media.py)."""
-    errors = []
-    # followlinks=False: a linked folder is listed, never entered.
-    for folder, dirs, files in os.walk(images_dir):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            path = Path(folder, name)
-            if path.is_symlink():
-                errors.append(
-                    ContentError(
-                        path,
-                        None,
-                        f"is a symbolic link; /media/ serves only the files inside {images_dir.name}/, "
-                        "so copy the file in instead",
-                    )
-                )
-    return errors
 
 
 # Anything in the text that looks like a local image file name. A superset of the images the article
@@ -146,26 +106,6 @@ def is_unchanged(entry: Entry, article: Article | None) -> bool:
 def _stored_as_is(article: Article | None, digest: str) -> bool:
     """Whether the file is byte for byte what was last published (then its metadata is too)."""
     return article is not None and article.content_hash == digest and article.status is not ArticleStatus.WITHDRAWN
-
-
-def read_article(path: Path, max_bytes: int) -> bytes:
-    """Return the bytes of an article file, refusing a link and, before reading it, a file too large.
-
-    :raise ContentError: for a link or a file above ``max_bytes``.
-    :raise OSError: when the file cannot be read.
-    """
-    if path.is_symlink():
-        # Published, a link would show readers whatever it points at, inside the content folder or not.
-        raise ContentError(
-            path,
-            1,
-            f"is a symbolic link (to {clip(os.readlink(path))}); "
-            "only files inside the content folder are published, so copy it in",
-        )
-    try:
-        return read_file(path, max_bytes)
-    except FileTooLarge as e:
-        raise ContentError(path, 1, f"{e} (FLASK_MAX_ARTICLE_BYTES); split it or raise the limit") from None
 
 
 def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, force: bool = False) -> list[Entry]:
@@ -244,7 +184,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     for entry in entries:
         article = known.get(entry.slug)
         if entry.rendered is None:
-            _count(counts, article, "unchanged", now)
+            count(counts, article, "unchanged", now)
             continue
         meta = entry.source.metadata
         if article is None:
@@ -273,7 +213,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.description = rendered.description
         article.image = rendered.image
         touched.append(article)
-        _count(counts, article, change, now)
+        count(counts, article, change, now)
 
     slugs = {entry.slug for entry in entries}
     for slug, article in known.items():
@@ -291,24 +231,6 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     for article in touched:
         touch_article(article.id)
     return counts
-
-
-def _count(counts: Counts, article: Article, change: str, now) -> None:
-    """Count one stored file as a draft, as scheduled, or else by what the run did to it."""
-    if article.status is ArticleStatus.DRAFT:
-        change = "draft"
-    elif article.published_at > now:
-        change = "scheduled"
-    setattr(counts, change, getattr(counts, change) + 1)
-
-
-def navigation(articles) -> list[tuple[int, str, str]]:
-    """Return what the header navigation shows of these articles: the public pages with a ``nav`` order."""
-    return sorted(
-        (a.nav_order, a.title, a.slug)
-        for a in articles
-        if a.kind is ArticleKind.PAGE and a.nav_order is not None and a.status is ArticleStatus.PUBLISHED
-    )
 
 
 def publish(content_dir, *, force: bool = False) -> Counts:
