@@ -20,16 +20,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
+# make serve PORT=5300 HOST=0.0.0.0 (0.0.0.0: every address of this machine, for a phone on the same network)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 serve: $(VENV)/.installed
 	$(LOCAL) $(FLASK) db upgrade
 	$(LOCAL) $(FLASK) content publish
 	@echo
-	@echo "  The blog is at http://127.0.0.1:5000/"
+	@echo "  The blog is at http://$(HOST):$(PORT)/"
 	@echo "  To moderate comments, create a moderator in another terminal:"
 	@echo "      make moderator NAME=yourname"
-	@echo "  then sign in at http://127.0.0.1:5000/admin/login"
+	@echo "  then sign in at http://$(HOST):$(PORT)/admin/login"
 	@echo
-	$(LOCAL) $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
+	$(LOCAL) $(FLASK) run --host $(HOST) --port $(PORT) --no-reload
 
 moderator: $(VENV)/.installed
 	@test -n "$(NAME)" || { echo "usage: make moderator NAME=yourname"; exit 2; }

@@ -431,3 +431,31 @@ def test_ids_too_large_for_the_database_are_404(mod_client, path):
     assert (
         mod_client.post("/admin/comments/99999999999999999999/approve", data={"csrf_token": token}).status_code == 404
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "detail"), [("approved", "changed status"), ("spam", "changed status"), ("pending", "saved unchanged")]
+)
+def test_edit_sets_the_status(app, mod_client, comment, status, detail):
+    """WordPress's edit screen has the status; the move is in the audit record, so Not spam knows the way back."""
+    cid = comment("Held words", author="Ada", email="ada@example.org")
+    page = mod_client.get(f"/admin/comments/{cid}/edit")
+    assert '<input type="radio" name="status" value="pending" checked>' in page.text
+    data = {"comment": "Held words", "author": "Ada", "email": "ada@example.org", "url": "", "status": status}
+    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": form_token(page.text), **data})
+    assert response.status_code == 303
+    with app.app_context():
+        edited = db.session.get(Comment, cid)
+        assert edited.status.value == status
+        assert (edited.approved_at is not None) == (status == "approved")
+        assert [(e.from_status, e.to_status, e.detail) for e in events_of(cid)] == [("pending", status, detail)]
+
+
+def test_edit_refuses_an_unknown_status(app, mod_client, comment):
+    cid = comment("Held words")
+    page = mod_client.get(f"/admin/comments/{cid}/edit")
+    data = {"comment": "Typed", "author": "Ada", "email": "", "url": "", "status": "published"}
+    response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": form_token(page.text), **data})
+    assert response.status_code == 422 and "Choose a status." in response.text
+    with app.app_context():
+        assert db.session.get(Comment, cid).status.value == "pending"

@@ -1,5 +1,6 @@
 """Signing in and out: the form, the hashed passwords, the throttle, where `next` may lead."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -58,6 +59,17 @@ def test_wrong_credentials_are_refused_alike(client, moderator, username, passwo
     assert response.status_code == 200
     assert "Unknown username or incorrect password." in response.text
     assert client.get("/admin/comments").status_code == 302
+
+
+def test_a_refused_sign_in_focuses_the_error_and_marks_both_fields(client, moderator):
+    """As the comment form does: the error is read out first, and each field says it is in error."""
+    text = login(client, "mod", "wrong password!").text
+    assert re.search(r'<p [^>]*id="login-error" role="alert" tabindex="-1" autofocus>', text)
+    for name in ("username", "password"):
+        (tag,) = re.findall(rf'<input [^>]*name="{name}"[^>]*>', text)
+        assert 'aria-invalid="true"' in tag and 'aria-describedby="login-error"' in tag
+    first = client.get("/admin/login").text  # nothing is marked before a try
+    assert "aria-invalid" not in first and "autofocus" not in first
 
 
 def test_the_login_form_needs_its_token(client, moderator):
@@ -331,6 +343,21 @@ def test_create_refuses_a_duplicate_username(runner, moderator):
     result = runner.invoke(args=["moderator", "create", "mod", "--password-stdin"], input=PASSWORD + "\n")
     assert result.exit_code == 1
     assert "A moderator named 'mod' already exists." in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("mod", "A moderator named 'mod' already exists."),
+        ("two words", "A username is 1 to 80 characters, without spaces."),
+    ],
+)
+def test_create_refuses_the_name_before_asking_for_a_password(runner, moderator, name, message):
+    """Typing a password twice only to hear that the name is taken wastes the typing."""
+    result = runner.invoke(args=["moderator", "create", name], input="")
+    assert result.exit_code == 1
+    assert "Password" not in result.output
+    assert message in result.output
 
 
 def test_create_refuses_a_bad_email(runner):

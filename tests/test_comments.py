@@ -501,9 +501,16 @@ def test_flood_is_429_with_retry_after(client, app, article):
     assert post_comment(client, comment="One comment.", email="fast@example.org").status_code == 303
     response = post_comment(app.test_client(), comment="Another, too soon.", email="fast@example.org")
     assert response.status_code == 429
-    assert 1 <= int(response.headers["Retry-After"]) <= 15
-    assert "You are posting comments too quickly. Slow down." in response.text
+    wait = int(response.headers["Retry-After"])
+    assert 1 <= wait <= 15
+    # SPEC's words, then how long to wait, as the Retry-After header says to a browser.
+    assert f"You are posting comments too quickly. Slow down. Try again in {wait} seconds." in response.text
     assert form_fields(response.text)["comment"] == "Another, too soon."
+
+
+@pytest.mark.parametrize(("wait", "words"), [(1, "Try again in 1 second."), (14, "Try again in 14 seconds.")])
+def test_the_flood_message_says_how_long_to_wait(wait, words):
+    assert posting.flood_message(wait) == f"You are posting comments too quickly. Slow down. {words}"
 
 
 def client_from(app, ip):

@@ -38,18 +38,20 @@ def snapshot() -> dict[str, dict]:
 
 
 @pytest.mark.parametrize(
-    ("name", "slug", "status", "public"),
+    ("name", "slug", "status", "public", "report"),
     [
-        ("with-caption.md", "with-caption", ArticleStatus.PUBLISHED, True),
-        ("no-caption.md", "no-caption", ArticleStatus.PUBLISHED, True),
-        ("draft.md", "draft", ArticleStatus.DRAFT, False),
-        ("future-date.md", "future-date", ArticleStatus.PUBLISHED, False),  # public once its date comes
+        ("with-caption.md", "with-caption", ArticleStatus.PUBLISHED, True, "created 1"),
+        ("no-caption.md", "no-caption", ArticleStatus.PUBLISHED, True, "created 1"),
+        # Readers see neither yet, so the report counts them as what they are, not as created.
+        ("draft.md", "draft", ArticleStatus.DRAFT, False, "draft 1"),
+        ("future-date.md", "future-date", ArticleStatus.PUBLISHED, False, "scheduled 1"),  # public once its date comes
     ],
 )
-def test_fixture_is_stored(app, content_dir, name, slug, status, public):
+def test_fixture_is_stored(app, content_dir, name, slug, status, public, report):
     add_fixtures(content_dir, name)
     with app.app_context():
-        assert str(publish(content_dir)) == "created 1, updated 0, unchanged 0, withdrawn 0"
+        expected = "created 0, updated 0, unchanged 0, draft 0, scheduled 0, withdrawn 0"
+        assert str(publish(content_dir)) == expected.replace(report.split()[0] + " 0", report)
         article = articles()[slug]
         assert (article.status, article.is_public()) == (status, public)
         assert article.source_path == name
@@ -127,23 +129,26 @@ def test_every_problem_of_every_file_is_reported(app, content_dir):
 
 def test_idempotent(app, seed_content):
     with app.app_context():
-        assert str(publish(seed_content)) == "created 3, updated 0, unchanged 0, withdrawn 0"
+        assert str(publish(seed_content)) == "created 3, updated 0, unchanged 0, draft 0, scheduled 0, withdrawn 0"
         before = snapshot()
-        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, draft 0, scheduled 0, withdrawn 0"
         assert snapshot() == before
 
         path = seed_content / "writing-for-the-web.md"
         path.write_text(path.read_text().replace("skim", "glance", 1))
-        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, draft 0, scheduled 0, withdrawn 0"
         assert articles()["writing-for-the-web"].version == before["writing-for-the-web"]["version"] + 1
 
         # An image is part of its article: new bytes, new rendering (and a new ?v= in the src).
         image = seed_content / "images" / "future-of-relations.jpg"
         shutil.copy(seed_content / "images" / "diplomatic-meeting.jpg", image)
-        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, draft 0, scheduled 0, withdrawn 0"
         assert articles()[SEED].html != before[SEED]["html"]
 
-        assert str(publish(seed_content, force=True)) == "created 0, updated 3, unchanged 0, withdrawn 0"
+        assert (
+            str(publish(seed_content, force=True))
+            == "created 0, updated 3, unchanged 0, draft 0, scheduled 0, withdrawn 0"
+        )
 
 
 def test_withdrawn_not_deleted(app, seed_content):
@@ -157,14 +162,14 @@ def test_withdrawn_not_deleted(app, seed_content):
 
         moved = seed_content.parent / "how-this-blog-is-built.md"
         (seed_content / "how-this-blog-is-built.md").rename(moved)
-        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, withdrawn 1"
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, draft 0, scheduled 0, withdrawn 1"
         article = articles()["how-this-blog-is-built"]
         assert article.status is ArticleStatus.WITHDRAWN and not article.is_public()
         assert len(article.comments) == 1
-        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 2, draft 0, scheduled 0, withdrawn 0"
 
         moved.rename(seed_content / "how-this-blog-is-built.md")
-        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 1, unchanged 2, draft 0, scheduled 0, withdrawn 0"
         assert articles()["how-this-blog-is-built"].status is ArticleStatus.PUBLISHED
 
 
@@ -216,7 +221,7 @@ def test_hidden_folders_are_skipped(app, content_dir):
     (content_dir / ".trash").mkdir()
     shutil.copy(FIXTURES / "missing-title.md", content_dir / ".trash" / "old.md")
     with app.app_context():
-        assert publish(content_dir).created == 1
+        assert publish(content_dir).draft == 1
 
 
 # -- the command --
@@ -224,9 +229,15 @@ def test_hidden_folders_are_skipped(app, content_dir):
 
 def test_cli_publishes(runner, seed_content):
     result = runner.invoke(args=["content", "publish"])
-    assert (result.exit_code, result.stdout) == (0, "created 3, updated 0, unchanged 0, withdrawn 0\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "created 3, updated 0, unchanged 0, draft 0, scheduled 0, withdrawn 0\n",
+    )
     result = runner.invoke(args=["content", "publish"])
-    assert (result.exit_code, result.stdout) == (0, "created 0, updated 0, unchanged 3, withdrawn 0\n")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "created 0, updated 0, unchanged 3, draft 0, scheduled 0, withdrawn 0\n",
+    )
 
 
 def test_cli_reports_errors_and_exits_1(runner, content_dir):
@@ -332,7 +343,7 @@ def test_a_folder_named_like_an_article_is_not_one(app, seed_content):
         publish(seed_content)
         before = snapshot()
         (seed_content / "notes.md").mkdir()
-        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 0, unchanged 3, draft 0, scheduled 0, withdrawn 0"
         assert snapshot() == before
 
 
@@ -392,4 +403,54 @@ def test_a_publish_killed_mid_write_leaves_everything_as_it_was(app, app_config,
     with app.app_context():
         assert snapshot() == before
         # Nothing is left locked: the next run publishes every change.
-        assert str(publish(seed_content)) == "created 0, updated 3, unchanged 0, withdrawn 0"
+        assert str(publish(seed_content)) == "created 0, updated 3, unchanged 0, draft 0, scheduled 0, withdrawn 0"
+
+
+def write_article(content_dir: Path, name: str, front_matter: str, body: str = "Text.\n") -> Path:
+    path = content_dir / name
+    path.write_text(f"---\n{front_matter}---\n\n{body}")
+    return path
+
+
+def test_every_missing_image_of_a_file_is_a_line_of_its_own(app, content_dir):
+    add_fixtures(content_dir)
+    body = "![One](images/gone-1.png)\n\nBetween.\n\n![Two](images/gone-2.png)\n\n![Here](images/red.png)\n"
+    path = write_article(content_dir, "two-gone.md", "title: T\ndate: 2024-05-14\n", body)
+    with app.app_context(), pytest.raises(PublishError) as caught:
+        publish(content_dir)
+    assert [(e.path, e.line, e.message) for e in caught.value.errors] == [
+        (path, 6, "image not found: images/gone-1.png"),
+        (path, 10, "image not found: images/gone-2.png"),
+    ]
+
+
+@pytest.mark.parametrize("live", ["a-first.md", "z-second.md"])
+def test_a_duplicate_slug_blames_the_second_file_in_path_order(app, content_dir, live):
+    """Whichever of the two is live, the report names the later file, and the earlier one as the holder."""
+    write_article(content_dir, live, "title: Live\ndate: 2024-05-14\nslug: shared\n")
+    with app.app_context():
+        publish(content_dir)
+    other = ({"a-first.md", "z-second.md"} - {live}).pop()
+    write_article(content_dir, other, "title: New\ndate: 2024-05-15\nslug: shared\n")
+    with app.app_context():
+        with pytest.raises(PublishError) as caught:
+            publish(content_dir)
+        assert [(e.path.name, e.line, e.message) for e in caught.value.errors] == [
+            ("z-second.md", 4, "duplicate slug 'shared': a-first.md has it already")
+        ]
+        assert articles()["shared"].title == "Live"  # the run changed nothing
+
+
+def test_the_report_counts_drafts_and_scheduled_files_as_such(app, content_dir, runner):
+    for name in ("one", "two", "three"):
+        write_article(content_dir, f"{name}.md", f"title: {name}\ndate: 2024-05-14\n")
+    with app.app_context():
+        publish(content_dir)
+    write_article(content_dir, "new.md", "title: New\ndate: 2024-05-15\n")
+    write_article(content_dir, "draft.md", "title: Draft\ndate: 2024-05-15\nstatus: draft\n")
+    write_article(content_dir, "later.md", "title: Later\ndate: 2999-01-01\n")
+    result = runner.invoke(args=["content", "publish"])
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "created 1, updated 0, unchanged 3, draft 1, scheduled 1, withdrawn 0\n",
+    )

@@ -105,7 +105,10 @@ def test_the_size_limit_is_a_setting(app_config, content_dir, extra, request):
             "(FLASK_MAX_ARTICLE_BYTES); split it or raise the limit"
         ]
     else:
-        assert runner.invoke(args=["content", "publish"]).stdout == "created 1, updated 0, unchanged 0, withdrawn 0\n"
+        assert (
+            runner.invoke(args=["content", "publish"]).stdout
+            == "created 1, updated 0, unchanged 0, draft 0, scheduled 0, withdrawn 0\n"
+        )
 
 
 def test_a_linked_article_is_refused(app, runner, content_dir, tmp_path):

@@ -1,5 +1,7 @@
 """No reader can pass for a moderator or hide what their name and website say (issue 11, finding 9)."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -128,3 +130,22 @@ def test_a_moderators_reply_carries_a_badge_no_reader_can_get(client, article, m
     assert 'class="comment-badge">Moderator</span>' in li(answer.id)
     assert "comment-badge" not in li(reader.id) and "comment-badge" not in li(impostor.id)
     assert db.session.get(Comment, answer.id).status is CommentStatus.APPROVED
+
+
+@pytest.mark.parametrize(("byline", "author_badge"), [("Mod", True), ("The Editors", False)])
+def test_a_moderators_reply_is_marked_author_when_the_byline_is_theirs(
+    client, article, moderator, byline, author_badge
+):
+    """Added beside "Moderator" (from the moderator id), when the moderator's name is the article's byline."""
+    article.author = byline
+    db.session.commit()
+    reader = make_comment(article, "A question.", author=byline)  # the byline's name, typed by a reader
+    answer = actions.reply(reader, "An answer.", moderator)
+    html = client.get(f"/{SLUG}/").text
+
+    def badges(comment_id):
+        start = html.index(f'<li id="comment-{comment_id}"')
+        return re.findall(r'class="comment-badge">([^<]*)</span>', html[start : html.index("</footer>", start)])
+
+    assert badges(answer.id) == (["Moderator", "Author"] if author_badge else ["Moderator"])
+    assert badges(reader.id) == []

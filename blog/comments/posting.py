@@ -208,7 +208,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     latest = [facts.latest_from_ip if ip else None, facts.latest_from_email if email else None]
     wait = _flood_wait(latest, now, config["COMMENT_FLOOD_SECONDS"])
     if wait:
-        raise Refused(429, FLOOD, retry_after=wait)
+        raise Refused(429, flood_message(wait), retry_after=wait)
 
     candidate = moderation.Candidate(
         text=text,
@@ -265,6 +265,11 @@ def _allowed_parent(connection, article: Article, value: str | None) -> int | No
     if parent is None:
         raise Refused(403, REPLY_UNAPPROVED, reset_parent=True)
     return parent
+
+
+def flood_message(wait: int) -> str:
+    """Return SPEC's flood message with how many seconds the reader must still wait."""
+    return f"{FLOOD} Try again in {wait} second{'' if wait == 1 else 's'}."
 
 
 def _flood_wait(latest: list[datetime | None], now: datetime, seconds: int) -> int:

@@ -64,6 +64,12 @@ class Section:
     def avatar(comment: Comment) -> str:
         return url_for("comments.avatar", token=avatars.token_for(comment.id))
 
+    def by_the_author(self, comment: Comment) -> bool:
+        """Whether a comment is the article's author answering: a moderator's reply (never a reader's,
+        whatever name it gives) under the name of the article's byline."""
+        byline = self.article.author or current_app.config["SITE_AUTHOR"]
+        return comment.moderator_id is not None and comment.author_name.strip().casefold() == byline.strip().casefold()
+
     @staticmethod
     def author_href(comment: Comment) -> str | None:
         url = comment.author_url or ""

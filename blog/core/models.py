@@ -43,6 +43,11 @@ class ArticleStatus(enum.Enum):
     WITHDRAWN = "withdrawn"  # its file is gone from content/; kept so its comments survive
 
 
+class ArticleKind(enum.Enum):
+    ARTICLE = "article"
+    PAGE = "page"  # About and the like: at /<slug>/, but in no list, tag, archive or feed (SPEC §8)
+
+
 class CommentStatus(enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -80,6 +85,10 @@ class Article(db.Model):
     # approved, edited, removed), so every worker can tell whether its cached page is current.
     version: Mapped[int] = mapped_column(default=1)
     approved_count: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[ArticleKind] = mapped_column(
+        _enum(ArticleKind), default=ArticleKind.ARTICLE, server_default=ArticleKind.ARTICLE.value
+    )
+    nav_order: Mapped[int | None] = mapped_column()  # a page's place in the header navigation; None: not there
 
     comments: Mapped[list["Comment"]] = relationship(back_populates="article", passive_deletes=True)
 
@@ -96,6 +105,22 @@ class Article(db.Model):
     def is_public(cls, now: datetime | None = None):
         """The SQL condition for the same: ``sa.select(Article).where(Article.is_public())``."""
         return sa.and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= (now or utcnow()))
+
+    # "Listed" is public and an article, not a page: what the index, tags, archives, feeds and
+    # previous/next show. A page is public (at its own URL) but listed nowhere but the navigation.
+    @hybrid_method
+    def is_listed(self, now: datetime | None = None) -> bool:
+        """Whether this is a public article that lists of articles show."""
+        return self.kind is ArticleKind.ARTICLE and self.is_public(now)
+
+    @is_listed.expression
+    def is_listed(cls, now: datetime | None = None):
+        """The SQL condition for the same: ``sa.select(Article).where(Article.is_listed())``."""
+        return sa.and_(cls.kind == ArticleKind.ARTICLE, cls.is_public(now))
+
+    @property
+    def is_page(self) -> bool:
+        return self.kind is ArticleKind.PAGE
 
 
 def public(status: ArticleStatus, published_at: datetime, now: datetime | None = None) -> bool:

@@ -48,18 +48,26 @@ def _moderator_named(username: str) -> Moderator:
     return moderator
 
 
+def check_new_username(username: str) -> None:
+    """Refuse a name that is malformed or taken (asked again in the write transaction that creates it).
+
+    :raise ValueError: with the message to show.
+    """
+    if not USERNAME.match(username):
+        raise ValueError("A username is 1 to 80 characters, without spaces.")
+    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
+        db.session.rollback()
+        raise ValueError(f"A moderator named {username!r} already exists.")
+
+
 def create_moderator(username: str, password: str, email: str = "") -> Moderator:
     """Store a new moderator.
 
     :raise ValueError: for a bad username, a short password or a name already taken.
     """
-    if not USERNAME.match(username):
-        raise ValueError("A username is 1 to 80 characters, without spaces.")
     check_new_password(password)
     begin_write()
-    if db.session.scalar(sa.select(Moderator.id).where(Moderator.username == username)):
-        db.session.rollback()
-        raise ValueError(f"A moderator named {username!r} already exists.")
+    check_new_username(username)
     moderator = Moderator(username=username, password_hash=hash_password(password), email=email)
     db.session.add(moderator)
     db.session.commit()
@@ -119,9 +127,9 @@ def _valid_email(ctx, param, value: str) -> str:
 )
 def create_command(username, password_stdin, email):
     """Create a moderator who can sign in at /admin/login."""
-    password = _read_password(password_stdin)
     try:
-        create_moderator(username, password, email)
+        check_new_username(username)  # before the password is typed twice
+        create_moderator(username, _read_password(password_stdin), email)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created moderator {username!r}. Sign in at /admin/login.")

@@ -173,19 +173,41 @@ def _lock(comment_id: int) -> Comment:
     return comment
 
 
-def edit(comment: Comment, text: str, name: str, email: str, url: str, moderator: Moderator) -> Comment:
-    """Save a moderator's changes to a comment, cleaning the text again as on posting."""
+def edit(
+    comment: Comment,
+    text: str,
+    name: str,
+    email: str,
+    url: str,
+    moderator: Moderator,
+    status: CommentStatus | None = None,
+) -> Comment:
+    """Save a moderator's changes to a comment, cleaning the text again as on posting.
+
+    :param status: the status to give it (WordPress's edit screen has one); None keeps it. The audit
+        record holds the move, so Not spam and Restore later know where the comment came from.
+    """
     comment_id = comment.id
     begin_write()
     comment = _lock(comment_id)
+    before = comment.status
     new = {"raw_text": text, "author_name": name, "author_email": email or "", "author_url": url or ""}
+    new["status"] = status or before
     changed = [key for key, value in new.items() if getattr(comment, key) != value]
     for key, value in new.items():
         setattr(comment, key, value)
+    if comment.status is APPROVED and comment.approved_at is None:
+        comment.approved_at = utcnow()
     comment.html = clean_comment(text)
-    labels = {"raw_text": "text", "author_name": "name", "author_email": "email", "author_url": "website"}
+    labels = {
+        "raw_text": "text",
+        "author_name": "name",
+        "author_email": "email",
+        "author_url": "website",
+        "status": "status",
+    }
     detail = "changed " + ", ".join(labels[k] for k in changed) if changed else "saved unchanged"
-    _record(comment.id, moderator, "edit", comment.status, comment.status, detail)
+    _record(comment.id, moderator, "edit", before, comment.status, detail)
     touch_article(comment.article_id)
     db.session.commit()
     return comment

@@ -256,7 +256,9 @@ def login():
     except LoginThrottled as error:
         return _throttled(form, error)
     if moderator is None:
-        return render_template("admin/login.html", form=form, error="Unknown username or incorrect password."), 200
+        # Both fields are marked: saying which one was wrong would tell which usernames exist.
+        error = "Unknown username or incorrect password."
+        return render_template("admin/login.html", form=form, error=error, refused=True), 200
     # A fresh session on sign-in: nothing from before (a token, a message) carries into it.
     session.clear()
     login_user(moderator)

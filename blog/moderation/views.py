@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Field, HiddenField, StringField
-from wtforms.validators import AnyOf, InputRequired, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
 from blog.comments.form import (
     AuthorFields,
@@ -131,6 +131,11 @@ class EditForm(AuthorFields, ActionForm):
     author = author_field()
     email = email_field(required=False)
     url = url_field()
+    # Written out as radio buttons in the template, as WordPress's edit screen has them; absent: unchanged.
+    status = StringField(
+        "Status",
+        validators=[Optional(), AnyOf([s.value for s in CommentStatus], message="Choose a status.")],
+    )
 
 
 class ReplyForm(ActionForm):
@@ -237,6 +242,7 @@ def edit(comment_id):
             author=comment.author_name,
             email=comment.author_email,
             url=comment.author_url,
+            status=comment.status.value,
             next=back_to_queue(request.args.get("next")),
         )
     elif _checked(form := EditForm(), keep_typing=True):
@@ -247,11 +253,15 @@ def edit(comment_id):
             form.normalized_email,
             form.normalized_url,
             current_user._get_current_object(),
+            status=CommentStatus(form.status.data) if form.status.data else None,
         )
         flash("Comment updated.", "success")
         return redirect(back_to_queue(form.next.data), 303)
     status = failure_status(form) if request.method == "POST" else 200
-    return render_template("admin/edit.html", comment=comment, form=form, back=back_to_queue(form.next.data)), status
+    html = render_template(
+        "admin/edit.html", comment=comment, form=form, statuses=list(CommentStatus), back=back_to_queue(form.next.data)
+    )
+    return html, status
 
 
 @bp.route(f"{COMMENT}/reply", methods=["GET", "POST"])

@@ -27,6 +27,15 @@ class ContentError(Exception):
         return f"{where}: {self.message}"
 
 
+class ContentErrors(ContentError):
+    """Every problem one step found in a file (each missing image of an article), so that a run reports
+    them all at once; it reads as the first of them."""
+
+    def __init__(self, errors: list[ContentError]):
+        super().__init__(errors[0].path, errors[0].line, errors[0].message)
+        self.errors = errors
+
+
 def clip(text: str, limit: int = QUOTE_LIMIT) -> str:
     """Return ``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -84,3 +93,56 @@ def display_path(path: Path) -> str:
     except ValueError:  # another drive on Windows
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def find_files(content_dir: Path) -> list[Path]:
+    """Return every article file under the content folder, in a stable order (hidden folders skipped).
+
+    A link named like an article is returned too (even a dangling one), for ``prepare`` to refuse.
+    """
+    return sorted(
+        path
+        for path in content_dir.rglob("*.md")
+        if (path.is_symlink() or path.is_file())
+        and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
+    )
+
+
+def linked_media(images_dir: Path) -> list[ContentError]:
+    """Report every symbolic link inside the images folder: /media/ never follows one (blog/media.py)."""
+    errors = []
+    # followlinks=False: a linked folder is listed, never entered.
+    for folder, dirs, files in os.walk(images_dir):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            if path.is_symlink():
+                errors.append(
+                    ContentError(
+                        path,
+                        None,
+                        f"is a symbolic link; /media/ serves only the files inside {images_dir.name}/, "
+                        "so copy the file in instead",
+                    )
+                )
+    return errors
+
+
+def read_article(path: Path, max_bytes: int) -> bytes:
+    """Return the bytes of an article file, refusing a link and, before reading it, a file too large.
+
+    :raise ContentError: for a link or a file above ``max_bytes``.
+    :raise OSError: when the file cannot be read.
+    """
+    if path.is_symlink():
+        # Published, a link would show readers whatever it points at, inside the content folder or not.
+        raise ContentError(
+            path,
+            1,
+            f"is a symbolic link (to {clip(os.readlink(path))}); "
+            "only files inside the content folder are published, so copy it in",
+        )
+    try:
+        return read_file(path, max_bytes)
+    except FileTooLarge as e:
+        raise ContentError(path, 1, f"{e} (FLASK_MAX_ARTICLE_BYTES); split it or raise the limit") from None

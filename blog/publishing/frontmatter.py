@@ -1,7 +1,7 @@
 """Front matter: the YAML block at the top of an article file, parsed with the lines of its fields.
 
 Only plain YAML is accepted: anchors, aliases (a 1 KB alias bomb grows to gigabytes) and deep nesting
-are refused at their line, and dates stay text for the field table to check.
+are refused at their line, and dates and YAML 1.1's yes/no/on/off stay text for the field table to check.
 """
 
 from pathlib import Path
@@ -67,8 +67,11 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+# No field takes a boolean, and `status: no` read as False could only be reported as `not False`: the
+# field table gets the word as written.
+_AS_TEXT = ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _AS_TEXT]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 

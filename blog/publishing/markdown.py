@@ -24,7 +24,7 @@ from mdit_py_plugins.footnote.index import render_footnote_anchor
 
 from blog.core.sanitize import clean_article
 from blog.publishing import highlight, images
-from blog.publishing.files import clip
+from blog.publishing.files import ContentError, ContentErrors, clip
 
 # Part of every article's content hash: bump it when the markup we produce changes, so the next
 # publish re-renders every article instead of calling them unchanged.
@@ -235,14 +235,22 @@ def image_files(body: str, path: Path) -> list[Path]:
 
 
 def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_line: int, *, write: bool) -> list[Path]:
-    """Point each local image at /media/, sized from its file and with its resized copies; return the files."""
+    """Point each local image at /media/, sized from its file and with its resized copies; return the files.
+
+    :raise ContentErrors: with every image that is missing, outside ``images_dir`` or not an image.
+    """
     images_dir = images_dir.resolve()
     files = []
+    errors = []
     for token, line in _walk_images(tokens):
         src = token.attrGet("src") or ""
         file = _local_path(src, path)
         if file is not None:
-            picture = images.resolve(file, images_dir, (path, first_line + line), clip(src), write=write)
+            try:
+                picture = images.resolve(file, images_dir, (path, first_line + line), clip(src), write=write)
+            except ContentError as e:
+                errors.append(e)
+                continue
             token.attrSet("src", picture.src)
             token.attrSet("width", str(picture.width))
             token.attrSet("height", str(picture.height))
@@ -253,6 +261,8 @@ def _resolve_images(tokens: list[Token], path: Path, images_dir: Path, first_lin
             files.append(file)
         token.attrSet("loading", "lazy")
         token.attrSet("decoding", "async")
+    if errors:
+        raise ContentErrors(errors)
     return files
 
 
@@ -294,7 +304,7 @@ def render(
     :param images_dir: the folder /media/ serves; every local image must be in it.
     :param first_line: the file line the body starts on, so errors give the file's line numbers.
     :param write_images: write the images' resized copies (publishing does; a preview need not).
-    :raise ContentError: for an image that is missing, outside ``images_dir`` or not an image.
+    :raise ContentErrors: with every image that is missing, outside ``images_dir`` or not an image.
     """
     env: dict = {}
     tokens = md.parse(body, env)

@@ -20,9 +20,18 @@ from flask.cli import AppGroup
 
 from blog.core.database import begin_write
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleStatus
+from blog.core.models import Article, ArticleKind, ArticleStatus, utcnow
 from blog.publishing import images, markdown
-from blog.publishing.files import ContentError, FileTooLarge, clip, read_file
+from blog.publishing.files import (
+    ContentError,
+    ContentErrors,
+    FileTooLarge,
+    find_files,
+    linked_media,
+    read_article,
+    read_file,
+)
+from blog.publishing.report import Counts, count, navigation
 from blog.publishing.source import Source, load
 from blog.reading import search
 from blog.reading.versions import touch_article
@@ -34,17 +43,6 @@ class PublishError(Exception):
     def __init__(self, errors: list[ContentError]):
         super().__init__(f"{len(errors)} problem(s) in the content")
         self.errors = errors
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    withdrawn: int = 0
-
-    def __str__(self) -> str:
-        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, withdrawn {self.withdrawn}"
 
 
 @dataclass
@@ -60,39 +58,6 @@ class Entry:
     @property
     def status(self) -> ArticleStatus:
         return ArticleStatus.DRAFT if self.source.metadata["status"] == "draft" else ArticleStatus.PUBLISHED
-
-
-def find_files(content_dir: Path) -> list[Path]:
-    """Return every article file under the content folder, in a stable order (hidden folders skipped).
-
-    A link named like an article is returned too (even a dangling one), for ``prepare`` to refuse.
-    """
-    return sorted(
-        path
-        for path in content_dir.rglob("*.md")
-        if (path.is_symlink() or path.is_file())
-        and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
-    )
-
-
-def linked_media(images_dir: Path) -> list[ContentError]:
-    """Report every symbolic link inside the images folder: /media/ never follows one (blog/media.py)."""
-    errors = []
-    # followlinks=False: a linked folder is listed, never entered.
-    for folder, dirs, files in os.walk(images_dir):
-        dirs.sort()
-        for name in sorted(dirs + files):
-            path = Path(folder, name)
-            if path.is_symlink():
-                errors.append(
-                    ContentError(
-                        path,
-                        None,
-                        f"is a symbolic link; /media/ serves only the files inside {images_dir.name}/, "
-                        "so copy the file in instead",
-                    )
-                )
-    return errors
 
 
 # Anything in the text that looks like a local image file name. A superset of the images the article
@@ -142,26 +107,6 @@ def is_unchanged(entry: Entry, article: Article | None) -> bool:
 def _stored_as_is(article: Article | None, digest: str) -> bool:
     """Whether the file is byte for byte what was last published (then its metadata is too)."""
     return article is not None and article.content_hash == digest and article.status is not ArticleStatus.WITHDRAWN
-
-
-def read_article(path: Path, max_bytes: int) -> bytes:
-    """Return the bytes of an article file, refusing a link and, before reading it, a file too large.
-
-    :raise ContentError: for a link or a file above ``max_bytes``.
-    :raise OSError: when the file cannot be read.
-    """
-    if path.is_symlink():
-        # Published, a link would show readers whatever it points at, inside the content folder or not.
-        raise ContentError(
-            path,
-            1,
-            f"is a symbolic link (to {clip(os.readlink(path))}); "
-            "only files inside the content folder are published, so copy it in",
-        )
-    try:
-        return read_file(path, max_bytes)
-    except FileTooLarge as e:
-        raise ContentError(path, 1, f"{e} (FLASK_MAX_ARTICLE_BYTES); split it or raise the limit") from None
 
 
 def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, force: bool = False) -> list[Entry]:
@@ -219,6 +164,9 @@ def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, for
                     summary=source.metadata["summary"],
                     write_images=True,
                 )
+            except ContentErrors as e:
+                errors.extend(e.errors)
+                continue
             except ContentError as e:
                 errors.append(e)
                 continue
@@ -232,18 +180,22 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     """Create or update the articles of ``entries`` and withdraw the rest, in the caller's transaction."""
     counts = Counts()
     touched: list[Article] = []
+    created: list[Article] = []
+    nav_before = navigation(known.values())
+    now = utcnow()
     for entry in entries:
         article = known.get(entry.slug)
         if entry.rendered is None:
-            counts.unchanged += 1
+            count(counts, article, "unchanged", now)
             continue
         meta = entry.source.metadata
         if article is None:
             article = Article(slug=meta["slug"])
             db.session.add(article)
-            counts.created += 1
+            created.append(article)
+            change = "created"
         else:
-            counts.updated += 1
+            change = "updated"
         rendered = entry.rendered
         article.title = meta["title"]
         article.author = meta["author"]
@@ -251,7 +203,11 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.tags = meta["tags"]
         article.status = entry.status
         article.comments_open = meta["comments"] == "open"
-        article.published_at = meta["date"]  # a future date is stored as is: Article.is_public waits for it
+        # A future date is stored as is: Article.is_public waits for it. A page without a date keeps the
+        # moment it was first published (the sitemap's and the feeds' idea of its age).
+        article.published_at = meta["date"] or article.published_at or now
+        article.kind = ArticleKind(meta["type"])
+        article.nav_order = meta["nav"]
         article.source_path = entry.source_path
         article.content_hash = entry.content_hash
         article.html = rendered.html
@@ -259,6 +215,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.description = rendered.description
         article.image = rendered.image
         touched.append(article)
+        count(counts, article, change, now)
 
     slugs = {entry.slug for entry in entries}
     for slug, article in known.items():
@@ -269,6 +226,10 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
             touched.append(article)
 
     db.session.flush()  # new articles get their ids
+    every = [*known.values(), *created]
+    if navigation(every) != nav_before:
+        # Every page shows the header navigation: a change to it makes every cached page stale.
+        touched = every
     for article in touched:
         touch_article(article.id)
         search.index(article)  # the search index changes with the article, in this transaction

@@ -106,11 +106,16 @@ def _tags(value: Any) -> list[str]:
 def _choice(*allowed: str) -> Callable[[Any], str]:
     def convert(value: Any) -> str:
         if value not in allowed:
-            # YAML 1.1 reads `no`/`off` as False: name the words we expect instead of echoing that.
             raise ValueError(f"must be {' or '.join(allowed)}, not {quoted(value)}")
         return value
 
     return convert
+
+
+def _nav(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise ValueError(f"must be a whole number from 1 to 1000, the page's place in the navigation: {quoted(value)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -122,14 +127,19 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     "title": Field(_required_text(300), required=True),
-    "date": Field(_timestamp, required=True),
+    "type": Field(_choice("article", "page"), default="article"),
+    "date": Field(_timestamp),  # required of an article (see validate); a page may have none
     "slug": Field(_slug),  # default: from the file name (see validate)
     "author": Field(_text(200), default=""),
     "summary": Field(_text(500), default=""),
     "tags": Field(_tags, default=()),
     "status": Field(_choice("published", "draft"), default="published"),
-    "comments": Field(_choice("open", "closed"), default="open"),
+    "comments": Field(_choice("open", "closed")),  # default: open on an article, closed on a page
+    "nav": Field(_nav),  # a page's place in the header navigation; none: not in it
 }
+# What a page does not have (SPEC §8): asking for it is a mistake to report, not a wish to ignore.
+PAGE_ONLY = ("nav",)
+ARTICLE_ONLY = ("tags",)
 
 
 def slug_from_filename(path: Path) -> str:
@@ -159,6 +169,7 @@ def validate(raw: Any, path: Path, lines: dict[str, int]) -> tuple[dict[str, Any
             metadata[name] = spec.convert(raw[name])
         except ValueError as e:
             errors.append(ContentError(path, lines.get(name, 1), f"{name} {e}"))
+    _check_kind(metadata, raw, path, lines, errors)
     if raw.get("slug") is None:
         slug = slug_from_filename(path)
         if not slug:
@@ -170,6 +181,23 @@ def validate(raw: Any, path: Path, lines: dict[str, int]) -> tuple[dict[str, Any
                 fix = "rename the file or add `slug:` to the front matter"
                 errors.append(ContentError(path, 1, f"slug from the file name {e} ({fix})"))
     return metadata, errors
+
+
+def _check_kind(metadata: dict[str, Any], raw: dict, path: Path, lines: dict[str, int], errors: list) -> None:
+    """Apply what differs between an article and a page: the date, the comments' default, tags and nav."""
+    kind = metadata.get("type", "article")
+    if kind == "article" and raw.get("date") is None:
+        errors.append(ContentError(path, lines.get("date", 1), "date is required"))
+    metadata.setdefault("date", None)
+    metadata.setdefault("nav", None)
+    metadata.setdefault("comments", "closed" if kind == "page" else "open")
+    misplaced, other = (ARTICLE_ONLY, "an article") if kind == "page" else (PAGE_ONLY, "a page (type: page)")
+    for name in misplaced:
+        if raw.get(name) not in (None, [], ""):
+            errors.append(ContentError(path, lines.get(name, 1), f"{name} is only for {other}; remove it"))
+            metadata.pop(name, None)
+    if kind == "page":
+        metadata["tags"] = []
 
 
 def read_source(path) -> Source:

@@ -11,7 +11,7 @@ from blog.comments import section, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
-from blog.core.models import Article
+from blog.core.models import Article, ArticleKind
 
 bp = Blueprint("pages", __name__)
 
@@ -22,12 +22,27 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def public_articles() -> sa.Select:
-    """Select the articles a reader may see (published and due), newest first."""
-    return sa.select(Article).where(Article.is_public()).order_by(Article.published_at.desc(), Article.id.desc())
+    """Select the articles lists show (published, due, and no page), newest first."""
+    return sa.select(Article).where(Article.is_listed()).order_by(Article.published_at.desc(), Article.id.desc())
+
+
+@bp.app_template_global()
+def navigation_pages() -> list[tuple[str, str]]:
+    """Return the (slug, title) of each public page with a ``nav`` order, in that order, for the header."""
+    query = (
+        sa.select(Article.slug, Article.title)
+        .where(Article.kind == ArticleKind.PAGE, Article.nav_order.is_not(None), Article.is_public())
+        .order_by(Article.nav_order, Article.title)
+    )
+    try:
+        return db.session.execute(query).all()
+    except sa.exc.OperationalError:  # the 503 page of a database that is down still has a header
+        db.session.rollback()
+        return []
 
 
 def get_public_article(slug: str) -> Article:
-    """Return the published article with this slug.
+    """Return the published article or page with this slug.
 
     :raise 404: if there is none, or it is a draft or not yet due.
     """
@@ -84,7 +99,7 @@ def article_jsonld(article: Article, canonical: str, comments: list[dict] | None
     """Describe the article as schema.org data for search engines (rendered with ``|tojson``)."""
     data = {
         "@context": "https://schema.org",
-        "@type": "Article",
+        "@type": "WebPage" if article.is_page else "Article",
         "headline": article.title,
         "description": article.description or article.summary,
         "datePublished": isodate(article.published_at),
