@@ -4,7 +4,8 @@ from datetime import timedelta
 from itertools import count
 
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleStatus, Comment, CommentStatus, utcnow
+from blog.core.models import Article, ArticleStatus, ArticleTag, Comment, CommentStatus, utcnow
+from blog.publishing.source import tag_slug
 
 _serial = count(1)
 
@@ -24,6 +25,11 @@ def make_article(**fields) -> Article:
     }
     values.update(fields)
     article = Article(**values)
+    # As publishing stores them: one row per tag slug, the first spelling kept.
+    slugs = {}
+    for name in article.tags or []:
+        slugs.setdefault(tag_slug(name), name)
+    article.tag_rows = [ArticleTag(slug=slug, name=name) for slug, name in slugs.items()]
     db.session.add(article)
     db.session.commit()
     return article
