@@ -2,8 +2,9 @@
 the Nu Html Checker finds no error, and Chromium reports no Content-Security-Policy violation.
 
 The pages: the index, the article with sixty approved comments in threads, the article after a failed post,
-the pending view, the other articles, the 404 page, the admin login, every tab of the admin queue, and the
-edit and reply pages; at 1280 px in light and dark, and the reader pages at 375 px too.
+the pending view, the other articles, a tag page, a month and a year archive, the 404 page, the admin login,
+every tab of the admin queue, and the edit and reply pages; at 1280 px in light and dark, and the reader pages
+at 375 px too.
 """
 
 import json
@@ -52,6 +53,9 @@ def reader_pages(site) -> dict[str, str]:
         "pending view": site.pending_location.split("#")[0],
         "reply view (?replytocom)": f"{article}?replytocom={site.approved[0]}",
         **{f"article {slug}": f"/{slug}/" for slug in blog.OTHER_SLUGS},
+        "tag": "/tag/north-korea/",
+        "month archive": "/2024/05/",
+        "year archive": "/2024/",
         "404": "/no-such-article/",
     }
 
