@@ -133,3 +133,14 @@ def test_publishing_an_article_moves_the_version_of_its_neighbours_only(app, cli
     with app.app_context():
         publish(content_dir)
     assert 'rel="next" href="/three/"' in client.get("/two/").get_data(as_text=True)
+
+
+def test_a_cached_page_is_kept_no_longer_than_until_a_scheduled_article_is_due(app, client):
+    due = utcnow() + timedelta(minutes=5)
+    with app.app_context():
+        make_article(slug="now-public", published_at=at(2024, 1))
+        make_article(slug="scheduled", published_at=due)
+    assert client.get("/now-public/").status_code == 200
+    (page,) = app.wsgi_app.pages.values()
+    # Once due, the scheduled article is this page's next: the copy must not outlive that moment.
+    assert page.valid_until <= due.timestamp()

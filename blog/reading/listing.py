@@ -5,12 +5,13 @@ tells whether an older page exists without counting the whole list.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, url_for
 
 from blog.core.extensions import db
-from blog.core.models import Article
+from blog.core.models import Article, ArticleStatus, utcnow
 
 # Werkzeug's rule for the page number in /page/<n>/: a few digits, never 0 (a huge OFFSET is a probe).
 PAGE = "int(min=1, max=999999)"
@@ -88,3 +89,9 @@ def moved_neighbours(before: list[int], after: list[int]) -> set[int]:
 
     old, new = links(before), links(after)
     return {article_id for article_id, pair in new.items() if old.get(article_id) != pair}
+
+
+def next_due() -> datetime | None:
+    """Return when the next scheduled article becomes public (its neighbours' links change then), or None."""
+    scheduled = sa.and_(Article.status == ArticleStatus.PUBLISHED, Article.published_at > utcnow())
+    return db.session.scalar(sa.select(sa.func.min(Article.published_at)).where(scheduled))
