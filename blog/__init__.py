@@ -31,7 +31,7 @@ def create_app(test_config=None):
     from blog.moderation import notices, retention, signin
     from blog.moderation import views as admin
     from blog.publishing import publish
-    from blog.reading import feeds, media, pagecache, search_view, versions
+    from blog.reading import archive, feeds, media, pagecache, search_view, versions
     from blog.reading import views as pages
 
     security.init_app(app)
@@ -49,6 +49,7 @@ def create_app(test_config=None):
     app.register_blueprint(media.bp)
     app.register_blueprint(feeds.bp)
     app.register_blueprint(search_view.bp)
+    app.register_blueprint(archive.bp)
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
     pagecache.init_app(app)  # outermost: plain article GETs are answered before Flask's machinery
     return app

@@ -9,9 +9,10 @@ from datetime import timedelta
 from itertools import count
 
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleStatus, Comment, CommentStatus, Moderator, utcnow
+from blog.core.models import Article, ArticleStatus, ArticleTag, Comment, CommentStatus, Moderator, utcnow
 from blog.core.sanitize import clean_comment
 from blog.moderation.accounts import create_moderator
+from blog.publishing.source import tag_slug
 
 PASSWORD = "correct horse battery staple"
 
@@ -34,6 +35,11 @@ def make_article(slug: str | None = None, title: str | None = None, *, days_old:
     }
     values.update(fields)
     article = Article(**values)
+    # As publishing stores them: one row per tag slug, the first spelling kept.
+    slugs = {}
+    for name in article.tags or []:
+        slugs.setdefault(tag_slug(name), name)
+    article.tag_rows = [ArticleTag(slug=slug, name=name) for slug, name in slugs.items()]
     db.session.add(article)
     db.session.commit()
     return article

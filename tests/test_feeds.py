@@ -1,5 +1,6 @@
 """The Atom feeds of articles and of comments, and the sitemap."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 
@@ -174,13 +175,20 @@ def test_comment_pages_put_orphaned_replies_in_their_own_thread(app):
 # /sitemap.xml -------------------------------------------------------------------------------------
 
 
-def test_sitemap_lists_the_front_page_and_every_public_article(client, articles):
+def test_sitemap_lists_the_front_page_every_public_article_its_tags_and_archives(client, articles):
     response = client.get("/sitemap.xml")
     assert response.content_type == "application/xml; charset=utf-8"
     urlset = parse(response)
     assert urlset.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}urlset"
     locs = [u.findtext("sm:loc", namespaces=NS) for u in urlset.findall("sm:url", NS)]
-    assert locs == ["http://localhost/", "http://localhost/newer/", "http://localhost/older/"]
+    assert locs[:4] == [
+        "http://localhost/",
+        "http://localhost/newer/",
+        "http://localhost/older/",
+        "http://localhost/tag/craft/",
+    ]
+    # The archives of the articles' years and months (dated relative to now: tests/test_archives.py has exact ones).
+    assert locs[4:] and all(re.fullmatch(r"http://localhost/[0-9]{4}/([0-9]{2}/)?", loc) for loc in locs[4:])
     for url in urlset.findall("sm:url", NS):
         assert url.findtext("sm:lastmod", namespaces=NS).endswith("Z")
 

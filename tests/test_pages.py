@@ -118,19 +118,32 @@ def test_index_pages_ten_at_a_time(client, app):
             make_article(title=f"Day {day:02}", published_at=now - timedelta(days=day + 1))
     first = client.get("/")
     assert titles(first.text) == [f"Day {d:02}" for d in range(10)]
-    assert 'href="/?page=2"' in first.text and "Older articles" in first.text
+    assert 'rel="next" href="/page/2/"' in first.text and "Older articles" in first.text
     assert "Newer articles" not in first.text
 
-    second = client.get("/?page=2")
+    second = client.get("/page/2/")
     assert second.status_code == 200
     assert titles(second.text) == ["Day 10", "Day 11"]
-    assert "Newer articles" in second.text and "Older articles</a>" not in second.text
-    assert '<link rel="canonical" href="http://localhost/?page=2">' in second.text
+    assert 'rel="prev" href="/">Newer articles' in second.text and "Older articles</a>" not in second.text
+    assert '<link rel="canonical" href="http://localhost/page/2/">' in second.text
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "2.5", "", "3", "99999999999999999999", "１"])
+@pytest.mark.parametrize(("path", "location"), [("/?page=2", "/page/2/"), ("/?page=1", "/"), ("/page/1/", "/")])
+def test_other_addresses_of_an_index_page_move_to_its_own(client, articles, path, location):
+    response = client.get(path)
+    assert (response.status_code, response.headers["Location"]) == (301, location)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "2.5", "", "99999999999999999999", "１"])
 def test_index_bad_or_missing_page_is_404(client, articles, page):
     response = client.get(f"/?page={page}")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+
+
+@pytest.mark.parametrize("path", ["/page/3/", "/page/0/", "/page/1234567/", "/page/x/"])
+def test_index_page_past_the_end_or_malformed_is_404(client, articles, path):
+    response = client.get(path)
     assert response.status_code == 404
     assert "Page not found" in response.text
 

@@ -91,6 +91,7 @@ class Article(db.Model):
     nav_order: Mapped[int | None] = mapped_column()  # a page's place in the header navigation; None: not there
 
     comments: Mapped[list["Comment"]] = relationship(back_populates="article", passive_deletes=True)
+    tag_rows: Mapped[list["ArticleTag"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (sa.Index("ix_article_public", "status", "published_at"),)
 
@@ -126,6 +127,19 @@ class Article(db.Model):
 def public(status: ArticleStatus, published_at: datetime, now: datetime | None = None) -> bool:
     """Whether an article of this status and date is public; for values read without the ORM."""
     return status is ArticleStatus.PUBLISHED and published_at <= (now or utcnow())
+
+
+class ArticleTag(db.Model):
+    """One tag of one article, by its slug: what /tag/<slug>/ looks up (``Article.tags`` keeps the spellings)."""
+
+    __tablename__ = "article_tag"
+
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))  # as the article writes it, for the tag page's heading
+
+    # A tag page: that tag's articles, found by slug.
+    __table_args__ = (sa.Index("ix_article_tag_slug", "slug", "article_id"),)
 
 
 class Comment(db.Model):

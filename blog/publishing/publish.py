@@ -20,7 +20,7 @@ from flask.cli import AppGroup
 
 from blog.core.database import begin_write
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleKind, ArticleStatus, utcnow
+from blog.core.models import Article, ArticleKind, ArticleStatus, ArticleTag, utcnow
 from blog.publishing import images, markdown
 from blog.publishing.files import (
     ContentError,
@@ -32,8 +32,9 @@ from blog.publishing.files import (
     read_file,
 )
 from blog.publishing.report import Counts, count, navigation
-from blog.publishing.source import Source, load
+from blog.publishing.source import Source, load, tag_slug
 from blog.reading import search
+from blog.reading.listing import moved_neighbours, public_sequence
 from blog.reading.versions import touch_article
 
 
@@ -179,6 +180,7 @@ def prepare(content_dir: Path, known: dict[str, Article], *, max_bytes: int, for
 def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     """Create or update the articles of ``entries`` and withdraw the rest, in the caller's transaction."""
     counts = Counts()
+    sequence = public_sequence()
     touched: list[Article] = []
     created: list[Article] = []
     nav_before = navigation(known.values())
@@ -201,6 +203,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         article.author = meta["author"]
         article.summary = meta["summary"]
         article.tags = meta["tags"]
+        _store_tags(article, meta["tags"])
         article.status = entry.status
         article.comments_open = meta["comments"] == "open"
         # A future date is stored as is: Article.is_public waits for it. A page without a date keeps the
@@ -230,10 +233,21 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     if navigation(every) != nav_before:
         # Every page shows the header navigation: a change to it makes every cached page stale.
         touched = every
+    # An article's page links its previous and next: a new, withdrawn or re-dated one changes its neighbours'.
+    for article_id in {article.id for article in touched} | moved_neighbours(sequence, public_sequence()):
+        touch_article(article_id)
     for article in touched:
-        touch_article(article.id)
         search.index(article)  # the search index changes with the article, in this transaction
     return counts
+
+
+def _store_tags(article: Article, names: list[str]) -> None:
+    """Give the article one ArticleTag per tag slug, keeping the rows whose slug stays."""
+    wanted = {tag_slug(name): name for name in names}  # the source kept one spelling per slug
+    rows = {row.slug: row for row in article.tag_rows}
+    article.tag_rows = [rows.get(slug) or ArticleTag(slug=slug, name=name) for slug, name in wanted.items()]
+    for row in article.tag_rows:
+        row.name = wanted[row.slug]
 
 
 def publish(content_dir, *, force: bool = False) -> Counts:

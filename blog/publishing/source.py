@@ -5,6 +5,7 @@ stores anything, and so that the tests can call it on small fixture files.
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,8 @@ from blog.publishing.files import ContentError, clip, quoted, read_file
 from blog.publishing.frontmatter import parse_yaml, split_front_matter, yaml_error
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+YEAR_RE = re.compile(r"[0-9]{4}")  # /<yyyy>/ is a year's archive (SPEC §8)
+MAX_TAG_LENGTH = 100
 # Paths the application answers itself (SPEC §2, §8); an article there could never be reached, or would
 # hide the blog's own page behind the page cache.
 RESERVED_SLUGS = frozenset(
@@ -91,7 +94,21 @@ def _slug(value: Any) -> str:
         raise ValueError("is too long (at most 200 characters)")
     if value in RESERVED_SLUGS:
         raise ValueError(f"{quoted(value)} is a path of the blog itself; choose another")
+    if YEAR_RE.fullmatch(value):
+        raise ValueError(f"{quoted(value)} is the path of a year's archive; choose another")
     return value
+
+
+def tag_slug(name: str) -> str:
+    """Return the URL slug of a tag: lower case, ASCII-folded, runs of other characters as one hyphen.
+
+    The one derivation of a tag's slug, for storing, linking and looking up: ``Économie`` → ``economie``,
+    ``Travel Notes`` and ``travel-notes`` → ``travel-notes``. NFKD splits accented letters into a base
+    letter and a combining mark, and the marks are dropped; a tag with no ASCII letter or digit left
+    gives ``""``.
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:MAX_TAG_LENGTH]
 
 
 def _tags(value: Any) -> list[str]:
@@ -99,8 +116,19 @@ def _tags(value: Any) -> list[str]:
         value = value.split(",")
     if not isinstance(value, list | tuple) or not all(isinstance(t, str | int | float) for t in value):
         raise ValueError("must be a list of words, like [travel, diplomacy]")
-    tags = [str(t).strip() for t in value]
-    return [t for i, t in enumerate(tags) if t and t not in tags[:i]]
+    tags, slugs = [], set()
+    for tag in (str(t).strip() for t in value):
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG_LENGTH:
+            raise ValueError(f"{quoted(tag)} is too long (at most {MAX_TAG_LENGTH} characters)")
+        slug = tag_slug(tag)
+        if not slug:
+            raise ValueError(f"{quoted(tag)} has no letter or digit a web address can carry (a-z, 0-9)")
+        if slug not in slugs:  # "Travel Notes" and "travel-notes" are one tag: the first spelling is kept
+            slugs.add(slug)
+            tags.append(tag)
+    return tags
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:

@@ -27,6 +27,7 @@ from blog.comments import csrf
 from blog.comments.author_cookie import AUTHOR_COOKIE
 from blog.core.extensions import db
 from blog.core.models import ArticleStatus, public
+from blog.reading.listing import next_due
 
 _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
 # A token signed for the start of the current hour: the page is identical for one reader within the
@@ -101,6 +102,8 @@ class PageCache:
                 # Comments close by date: the page with the form must not outlive that moment.
                 closes = (published_at + timedelta(days=close_days)).timestamp()
                 valid_until = min(valid_until, closes) if closes > time.time() else valid_until
+            # A scheduled article, once due, is the previous or next of a page kept now: keep it until then.
+            valid_until = min(valid_until, self._next_due())
             page = self._render(environ, key, version, valid_until)
             if page is None:
                 return self.wsgi_app(environ, start_response)
@@ -144,6 +147,14 @@ class PageCache:
         if not public(ArticleStatus(status), published_at):
             return None
         return version, published_at
+
+    def _next_due(self) -> float:
+        try:
+            with self.app.app_context():
+                due = next_due()
+        except Exception:  # the database went away since the version lookup: keep the page for no one
+            return 0.0
+        return due.timestamp() if due is not None else float("inf")
 
     def _connect(self, dedicated: bool):
         with self.app.app_context():

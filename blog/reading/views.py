@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from blog.comments import section, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind
+from blog.reading.listing import PAGE, listing, neighbours
 
 bp = Blueprint("pages", __name__)
 
@@ -81,7 +82,10 @@ def render_article(
     )
     canonical = threads.page_url(article.slug, comment_page, external=True)
     jsonld = article_jsonld(article, canonical, context.get("jsonld_comments"))
-    html = render_template("article.html", article=article, canonical=canonical, jsonld=jsonld, **context)
+    older, newer = neighbours(article)
+    html = render_template(
+        "article.html", article=article, canonical=canonical, jsonld=jsonld, older=older, newer=newer, **context
+    )
     return html, status
 
 
@@ -132,10 +136,27 @@ def page_number() -> int:
 
 @bp.get("/")
 def index():
-    """Show the published articles, newest first, a page at a time."""
-    per_page = current_app.config["ARTICLES_PER_PAGE"]
-    pagination = db.paginate(public_articles(), page=page_number(), per_page=per_page, error_out=True)
-    return render_template("index.html", pagination=pagination, articles=pagination.items)
+    """Show the newest published articles; ``?page=N`` moves (301) to its canonical /page/N/."""
+    if "page" in request.args:
+        n = page_number()
+        return redirect(url_for("pages.index_page", n=n) if n > 1 else url_for("pages.index"), 301)
+    return _index(1)
+
+
+@bp.get(f"/page/<{PAGE}:n>/")
+def index_page(n):
+    """Show the n-th page of published articles, newest first (/page/1/ moves to /).
+
+    :raise 404: past the last page.
+    """
+    if n == 1:
+        return redirect(url_for("pages.index"), 301)
+    return _index(n)
+
+
+def _index(n: int):
+    page = listing(public_articles(), n, current_app.config["ARTICLES_PER_PAGE"], "pages.index")
+    return render_template("index.html", listing=page)
 
 
 @bp.get("/<slug>/")

@@ -1,7 +1,7 @@
 """Search: an FTS5 table on SQLite, a tsvector table with a GIN index on PostgreSQL
 
 Revision ID: 0006_search
-Revises: 0004_moderator_sessions
+Revises: 0005_tags
 Create Date: 2026-12-07
 
 The structures are made by the statements the app itself uses for db.create_all (blog/reading/search.py,
@@ -14,7 +14,7 @@ from alembic import op
 from blog.reading import search
 
 revision = "0006_search"
-down_revision = "0004_moderator_sessions"
+down_revision = "0005_tags"
 branch_labels = None
 depends_on = None
 

@@ -1,9 +1,10 @@
 """Every kind of page, held to the standards in a real browser: axe-core finds nothing (WCAG 2.0/2.1 A and AA),
 the Nu Html Checker finds no error, and Chromium reports no Content-Security-Policy violation.
 
-The pages: the index, the article with sixty approved comments in threads, the article after a failed post,
-the pending view, the other articles, the 404 page, the admin login, every tab of the admin queue, and the
-edit and reply pages; at 1280 px in light and dark, and the reader pages at 375 px too.
+The pages: the index and its page 2, the article with sixty approved comments in threads, the article after
+a failed post, the pending view, the other articles, a tag page, a month and a year archive, the 404 page,
+the admin login, every tab of the admin queue, and the edit and reply pages; at 1280 px in light and dark, and
+the reader pages at 375 px too.
 """
 
 import json
@@ -35,7 +36,8 @@ FAILED_POST = {"comment": "", "author": "", "email": "not-an-email", "url": "jav
 
 @pytest.fixture(scope="module")
 def site(database_url, tmp_path_factory):
-    app = blog.make_app(database_url, tmp_path_factory.mktemp("standards"))
+    # Two articles a page, so that the index and a tag have a second page and the Newer / Older links.
+    app = blog.make_app(database_url, tmp_path_factory.mktemp("standards"), ARTICLES_PER_PAGE=2)
     try:
         built = blog.build(app)
         with serve(app) as url:
@@ -49,10 +51,14 @@ def reader_pages(site) -> dict[str, str]:
     article = f"/{blog.SLUG}/"
     return {
         "index": "/",
+        "index page 2": "/page/2/",
         "article": article,
         "pending view": site.pending_location.split("#")[0],
         "reply view (?replytocom)": f"{article}?replytocom={site.approved[0]}",
         **{f"article {slug}": f"/{slug}/" for slug in blog.OTHER_SLUGS},
+        "tag": "/tag/north-korea/",
+        "month archive": "/2024/05/",
+        "year archive": "/2024/",
         "404": "/no-such-article/",
         "search form": "/search/",
         "search results": "/search/?q=blog",
