@@ -93,7 +93,7 @@ def _rules_statement(top_level: bool) -> sa.Select:
     this address and this email last commented."""
     c = _comments.c
     # WordPress's duplicate rule: same article and parent, same words, same name or email, not in the
-    # trash. Words and email are compared in their normalised forms (blog/normalise.py), so that
+    # trash. Words and email are compared in their normalised forms (blog/core/normalise.py), so that
     # letter case, doubled spaces or invisible characters do not make a copy new. The
     # (article_id, text_fingerprint) index finds the few comments with these words.
     same_parent = c.parent_id.is_(None) if top_level else c.parent_id == sa.bindparam("parent_id")

@@ -6,7 +6,7 @@ Create Date: 2026-11-30
 
 The duplicate rule compared the raw text and the email exactly, so other letter case, doubled spaces or
 zero-width characters made a copy look new. Each comment now stores the hash of its normalised text
-and its lower-cased email (blog/normalise.py), filled here for the comments already stored, with the
+and its lower-cased email (blog/core/normalise.py), filled here for the comments already stored, with the
 indexes the two rules use in place of those on the raw email and name.
 """
 
