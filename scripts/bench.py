@@ -1,10 +1,13 @@
-"""`make bench`: the article page and comment posts against the physical limit (nginx, same bytes).
+"""`make bench`: the article page and comment posts against the physical limit (nginx, same bytes),
+the listing pages and the search over 1,000 articles, and publishing.
 
 Starts the blog under gunicorn (gunicorn.conf.py) on its own SQLite database seeded with the seed
 article and 100, then 1,000 approved threaded comments; saves the page; serves the saved bytes from
 nginx on another port; runs wrk (-t2 -c16) against both; posts comments from 8 concurrent clients;
-times publishing 1,000 generated articles; prints one table. Installs wrk and nginx when absent (as root).
-"""
+serves the seed content and 1,000 generated articles and runs wrk against index page 2, a tag page,
+a month archive, /comments/feed/ and a one-word search (a word in many articles, one in few), beside
+the article page for scale; times publishing 1,000 generated articles; prints one table for each.
+``--only`` runs some of these scenarios. Installs wrk and nginx when absent (as root)."""
 
 import argparse
 import multiprocessing
@@ -18,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -260,6 +263,95 @@ def page_run(count: int, seconds: int) -> dict:
     }
 
 
+# The generated articles: one a day from FIRST_DAY (about 30 a month), each with one of TAGS; the
+# common word in every other article's text, the rare one in one article of a hundred.
+FIRST_DAY = date(2022, 1, 1)
+TAGS = ("Trade", "Diplomacy", "Travel notes", "Embassies", "History", "Law", "Food", "Maps", "Letters", "Ports")
+COMMON_WORD, RARE_WORD = "harbour", "saffron"
+
+
+def write_articles(content: Path, n: int):
+    """Write ``n`` generated articles (and the cover image they share) into the folder ``content``."""
+    (content / "images").mkdir(parents=True, exist_ok=True)
+    shutil.copy(next((ROOT / "content" / "images").glob("*.jpg")), content / "images" / "cover.jpg")
+    for i in range(n):
+        words = (f" by the {COMMON_WORD}" if i % 2 == 0 else "") + (
+            f", smelling of {RARE_WORD}" if i % 100 == 0 else ""
+        )
+        (content / f"article-{i:04d}.md").write_text(
+            f"---\ntitle: Generated article {i}\ndate: {FIRST_DAY + timedelta(days=i)}\nauthor: Bench\n"
+            f"summary: Article {i} for the publishing benchmark.\ntags: [{TAGS[i % len(TAGS)]}, Bench]\n---\n\n"
+            + "".join(
+                f"## Section {s}\n\nParagraph {s} of article {i}{words if s == 1 else ''}, with *emphasis*, a "
+                f"[link](https://example.org/{i}/{s}) and a list:\n\n- one\n- two\n- three\n\n"
+                for s in range(4)
+            )
+            + '![A cover](images/cover.jpg "The cover, captioned")\n'
+        )
+
+
+def through_page_cache(app, paths) -> dict[str, bool]:
+    """Say for each path whether an anonymous reader's second request for it is answered by the page
+    cache (blog/reading/pagecache.py) without reaching Flask."""
+    cache, client, kept, reached = app.wsgi_app, app.test_client(use_cookies=False), {}, []
+    flask = getattr(cache, "wsgi_app", None)  # None: the page cache is off, every request is Flask's
+    if flask is None:
+        return dict.fromkeys(paths, False)
+
+    def counted(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return flask(environ, start_response)
+
+    cache.wsgi_app = counted
+    try:
+        for path in paths:
+            client.get(path)  # the first reader: rendered, and kept where the cache keeps pages
+            before = len(reached)
+            client.get(path)
+            kept[path] = len(reached) == before
+    finally:
+        cache.wsgi_app = flask
+    return kept
+
+
+def site_run(seconds: int, scenarios: set[str]) -> dict:
+    """The site around the articles: the seed content and 1,000 generated articles published, the
+    seed article with 100 approved comments; wrk against the listing pages and the search, beside
+    the article page for scale. Returns {"rows": [(label, path, found or None, wrk figures, cached)]}."""
+    from blog import create_app
+    from blog.publishing.source import tag_slug
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    content = folder / "content"
+    shutil.copytree(ROOT / "content", content)
+    write_articles(content, 1000)
+    month = FIRST_DAY + timedelta(days=500)
+    rows = [("article, 100 comments", f"/{SEED_SLUG}/")]
+    if "listings" in scenarios:
+        rows += [
+            ("index page 2", "/page/2/"),
+            (f"tag ({TAGS[0]})", f"/tag/{tag_slug(TAGS[0])}/"),
+            ("month archive", f"/{month:%Y/%m}/"),
+            ("comments feed", "/comments/feed/"),
+        ]
+    if "search" in scenarios:
+        rows += [(f"search, common word ({COMMON_WORD})", f"/search/?q={COMMON_WORD}")]
+        rows += [(f"search, rare word ({RARE_WORD})", f"/search/?q={RARE_WORD}")]
+    with LiveBlog("sqlite", workers=None, env={"FLASK_CONTENT_DIR": str(content)}) as blog:
+        seed_comments(blog.database_url, 100)
+        app = create_app({"SQLALCHEMY_DATABASE_URI": blog.database_url, "SECRET_KEY": "bench", "TESTING": False})
+        cached = through_page_cache(app, [path for _, path in rows])
+        results = []
+        for label, path in rows:
+            page = requests.get(blog.url + path, timeout=30)
+            if page.status_code != 200:
+                sys.exit(f"bench: {path} answered {page.status_code}, not a page to time")
+            found = len(re.findall(rb'<li class="search-result">', page.content)) if "/search/" in path else None
+            results.append((label, path, len(page.content), found, wrk(blog.url + path, seconds), cached[path]))
+    shutil.rmtree(folder)
+    return {"rows": results}
+
+
 def publish_run(n=1000) -> dict:
     """Publish ``n`` generated articles, then again with nothing changed: the publish step itself
     (in-process) and the whole command (a new process: interpreter and imports included)."""
@@ -269,19 +361,7 @@ def publish_run(n=1000) -> dict:
 
     folder = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     content = folder / "content"
-    (content / "images").mkdir(parents=True)
-    shutil.copy(next((ROOT / "content" / "images").glob("*.jpg")), content / "images" / "cover.jpg")
-    for i in range(n):
-        (content / f"article-{i:04d}.md").write_text(
-            f"---\ntitle: Generated article {i}\ndate: 2024-01-{i % 28 + 1:02d}\nauthor: Bench\n"
-            f"summary: Article {i} for the publishing benchmark.\n---\n\n"
-            + "".join(
-                f"## Section {s}\n\nParagraph {s} of article {i}, with *emphasis*, a "
-                f"[link](https://example.org/{i}/{s}) and a list:\n\n- one\n- two\n- three\n\n"
-                for s in range(4)
-            )
-            + '![A cover](images/cover.jpg "The cover, captioned")\n'
-        )
+    write_articles(content, n)
     url = f"sqlite:///{folder / 'blog.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "FLASK_CONTENT_DIR": str(content)}
     env.pop("FLASK_DEBUG", None)
@@ -302,52 +382,107 @@ def publish_run(n=1000) -> dict:
     return {"first": times[0], "again": times[1], "command": command}
 
 
+SCENARIOS = {
+    "pages": "the article page with 100 and 1,000 comments against nginx, and comment posts",
+    "publish": "publishing 1,000 generated articles, then again unchanged",
+    "listings": "index page 2, a tag page, a month archive and /comments/feed/ over 1,000 articles",
+    "search": f"/search/?q= for a word in many articles ({COMMON_WORD}) and in few ({RARE_WORD})",
+}
+
+
+def scenario_list(text: str) -> set[str]:
+    """Parse ``--only``: scenario names separated by commas."""
+    chosen = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = chosen - SCENARIOS.keys()
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"not a scenario: {', '.join(sorted(unknown)) or text!r}; choose from {', '.join(SCENARIOS)}"
+        )
+    return chosen
+
+
+def print_site(site: dict):
+    """The listing and search rows, in the article rows' style, each beside the article's req/s."""
+    print(
+        f"{'page (1,000 articles)':<36}{'page cache':>11}{'found':>6}{'KiB':>6}{'req/s':>9}{'p50 ms':>8}"
+        f"{'p99 ms':>8}{'of article':>11}"
+    )
+    article_rps = site["rows"][0][4]["rps"]
+    for label, path, size, found, o, cached in site["rows"]:
+        print(
+            f"{label:<36}{'yes' if cached else 'no':>11}{'' if found is None else found:>6}{size // 1024:>6}"
+            f"{o['rps']:>9.0f}{o['p50']:>8.2f}{o['p99']:>8.2f}{o['rps'] / article_rps:>11.2f}"
+        )
+        print(f"    {path}" + (f"  non-2xx {o['non2xx']} errors {o['errors']}" if o["non2xx"] or o["errors"] else ""))
+    print(
+        "page cache: 'yes' where blog/reading/pagecache.py keeps a copy of the page (article pages only); "
+        "'no' pages are rendered by Flask on every request"
+    )
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="scenarios: " + "; ".join(f"{name}: {what}" for name, what in SCENARIOS.items()),
+    )
     p.add_argument("--seconds", type=int, default=8, help="length of each wrk run")
+    p.add_argument(
+        "--only",
+        type=scenario_list,
+        default=set(SCENARIOS),
+        metavar="NAME[,NAME]",
+        help=f"run only these scenarios ({', '.join(SCENARIOS)}); all by default",
+    )
     args = p.parse_args(argv)
     ensure_tools()
     print(
         f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
-        f"gunicorn.conf.py, SQLite; wrk -t2 -c16 -d{args.seconds}s",
+        f"gunicorn.conf.py, SQLite; wrk -t2 -c16 -d{args.seconds}s; scenarios: {', '.join(sorted(args.only))}",
         flush=True,
     )
-    runs = [page_run(100, args.seconds), page_run(1000, args.seconds)]
-    pub = publish_run()
-    print()
-    print(
-        f"{'page':<28}{'comments shown':>15}{'KiB':>6}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'nginx req/s':>12}{'ratio':>7}{'peak RSS MiB':>13}"
-    )
-    for r in runs:
-        o, n = r["ours"], r["nginx"]
+    runs = [page_run(100, args.seconds), page_run(1000, args.seconds)] if "pages" in args.only else None
+    site = site_run(args.seconds, args.only) if args.only & {"listings", "search"} else None
+    pub = publish_run() if "publish" in args.only else None
+    targets = {}
+    if runs:
+        print()
         print(
-            f"{'article, ' + str(r['count']) + ' comments':<28}{r['shown']:>15}{r['bytes'] // 1024:>6}"
-            f"{o['rps']:>9.0f}{o['p50']:>8.2f}{o['p99']:>8.2f}{n['rps']:>12.0f}{o['rps'] / n['rps']:>7.3f}"
-            f"{r['peak_rss'] / 2**20:>13.0f}"
+            f"{'page':<28}{'comments shown':>15}{'KiB':>6}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
+            f"{'nginx req/s':>12}{'ratio':>7}{'peak RSS MiB':>13}"
         )
-        if o["non2xx"] or o["errors"]:
-            print(f"    non-2xx {o['non2xx']} errors {o['errors']}")
-    posts = runs[0]["posts"]
-    print(
-        f"\ncomment POST, 8 clients, default rules (held for moderation; flood check on, a new address "
-        f"per post): {posts['posts_per_s']:.0f} posts/s; accepted {posts['accepted']}, "
-        f"stored {posts['stored']} ({posts['distinct']} distinct); other answers {posts['other'] or 'none'}"
-    )
-    ratio_1000 = runs[1]["ours"]["rps"] / runs[0]["ours"]["rps"]
-    print(f"1,000 comments vs 100: {ratio_1000:.2f} of the req/s")
-    print(
-        f"publish 1,000 articles: {pub['first'][0]:.1f} s ({pub['first'][1]}); "
-        f"again, unchanged: {pub['again'][0]:.1f} s ({pub['again'][1]}) = {pub['again'][0] / pub['first'][0]:.0%}"
-    )
-    targets = {
-        "article >= 10% of nginx": runs[0]["ours"]["rps"] >= 0.10 * runs[0]["nginx"]["rps"],
-        "p99 < 50 ms at 16 connections": runs[0]["ours"]["p99"] < 50,
-        "1,000 comments within 20% of 100": ratio_1000 >= 0.8,
-        ">= 500 posts/s": posts["posts_per_s"] >= 500,
-        "every accepted post stored once": posts["accepted"] == posts["stored"] == posts["distinct"],
-        "re-publish < 10% of publish": pub["again"][0] < 0.10 * pub["first"][0],
-    }
+        for r in runs:
+            o, n = r["ours"], r["nginx"]
+            print(
+                f"{'article, ' + str(r['count']) + ' comments':<28}{r['shown']:>15}{r['bytes'] // 1024:>6}"
+                f"{o['rps']:>9.0f}{o['p50']:>8.2f}{o['p99']:>8.2f}{n['rps']:>12.0f}{o['rps'] / n['rps']:>7.3f}"
+                f"{r['peak_rss'] / 2**20:>13.0f}"
+            )
+            if o["non2xx"] or o["errors"]:
+                print(f"    non-2xx {o['non2xx']} errors {o['errors']}")
+        posts = runs[0]["posts"]
+        print(
+            f"\ncomment POST, 8 clients, default rules (held for moderation; flood check on, a new address "
+            f"per post): {posts['posts_per_s']:.0f} posts/s; accepted {posts['accepted']}, "
+            f"stored {posts['stored']} ({posts['distinct']} distinct); other answers {posts['other'] or 'none'}"
+        )
+        ratio_1000 = runs[1]["ours"]["rps"] / runs[0]["ours"]["rps"]
+        print(f"1,000 comments vs 100: {ratio_1000:.2f} of the req/s")
+        targets |= {
+            "article >= 10% of nginx": runs[0]["ours"]["rps"] >= 0.10 * runs[0]["nginx"]["rps"],
+            "p99 < 50 ms at 16 connections": runs[0]["ours"]["p99"] < 50,
+            "1,000 comments within 20% of 100": ratio_1000 >= 0.8,
+            ">= 500 posts/s": posts["posts_per_s"] >= 500,
+            "every accepted post stored once": posts["accepted"] == posts["stored"] == posts["distinct"],
+        }
+    if site:
+        print()
+        print_site(site)
+    if pub:
+        print(
+            f"\npublish 1,000 articles: {pub['first'][0]:.1f} s ({pub['first'][1]}); "
+            f"again, unchanged: {pub['again'][0]:.1f} s ({pub['again'][1]}) = {pub['again'][0] / pub['first'][0]:.0%}"
+        )
+        targets["re-publish < 10% of publish"] = pub["again"][0] < 0.10 * pub["first"][0]
     print()
     for name, held in targets.items():
         print(f"{'held ' if held else 'MISSED'}  {name}")
