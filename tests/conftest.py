@@ -26,6 +26,8 @@ CORPORA = ROOT / "tests" / "corpora"
 # The tests' own small blog: three articles (copies of the blog's first ones) and their images, drawn by
 # scripts/make_images.py. Tests publish this, never content/, which is the blogger's to change.
 SITE = ROOT / "tests" / "content" / "site"
+# Its pages (type: page): About (nav 1), Colophon (nav 2, comments open) and Imprint (not in the navigation).
+PAGES = ROOT / "tests" / "content" / "pages"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

@@ -2,7 +2,6 @@
 no list of articles: not the index, not the feed; no date, byline or tags; comments only if opened."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,8 +9,7 @@ import sqlalchemy as sa
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind
 from blog.publishing.publish import publish
-
-PAGES = Path(__file__).resolve().parent / "content" / "pages"
+from tests.conftest import PAGES
 
 
 @pytest.fixture

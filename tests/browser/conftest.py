@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import pytest
 from werkzeug.serving import make_server
 
+from blog.publishing.publish import publish
 from scripts.live import CHROMIUM_ARGS, chromium_path
 from tests.conftest import require
 
@@ -33,6 +34,21 @@ def live_server(app):
     """Serve the test app on a free loopback port; yields its base URL."""
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def twelve(app, content_dir):
+    """Twelve articles published in 2024, one a month: odd ones tagged Travel Notes (in two spellings that are
+    one tag), even ones Économie; enough for a page 2 of the index at ten a page."""
+    for i in range(1, 13):
+        tags = "[Travel Notes, travel-notes]" if i % 2 else "[Économie]"
+        (content_dir / f"article-{i:02d}.md").write_text(
+            f"---\ntitle: Article {i:02d}\ndate: 2024-{i:02d}-10\ntags: {tags}\n---\n\nArticle number {i}.\n",
+            encoding="utf-8",
+        )
+    with app.app_context():
+        publish(content_dir)
+    return content_dir
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from blog.moderation import actions
 from blog.moderation.accounts import create_moderator
 from blog.publishing.publish import publish
 from tests.actions import location_ids, post_comment
-from tests.conftest import SITE, app_with_tables, settings_for
+from tests.conftest import PAGES, SITE, app_with_tables, settings_for
 from tests.factories import PASSWORD
 
 SLUG = "how-this-blog-is-built"  # the real article with a table, code, a footnote-free body and figures
@@ -109,9 +109,10 @@ class Site:
 
 
 def make_app(database_url: str | None, tmp_path, **settings):
-    """A test app on its own database with the tests' site copied in (as ``seed_content`` does)."""
+    """A test app on its own database with the tests' site and its pages copied in (as ``seed_content`` does)."""
     content = tmp_path / "content"
     shutil.copytree(SITE, content)
+    shutil.copytree(PAGES, content, dirs_exist_ok=True)
     (content / f"{WIDE_SLUG}.md").write_text(WIDE_TABLE)
     url = database_url or f"sqlite:///{tmp_path / 'blog.sqlite3'}"
     return app_with_tables({**settings_for(url, content), **settings})

@@ -109,7 +109,7 @@ def test_read_post_reply_and_moderate_without_javascript(blog, live_server, no_j
         moderator.goto(live_server + "/admin/comments")
         moderator.fill("#username", "mod")
         moderator.fill("#password", PASSWORD)
-        submit(moderator, "button[type=submit]")
+        submit(moderator, ".login-card button[type=submit]")  # not the header's search button
         assert moderator.url == live_server + "/admin/comments"
         row = moderator.locator(".comment-row", has_text="A comment posted with scripts off.")
         with moderator.expect_navigation():

@@ -3,21 +3,7 @@ article, along its previous / next links, to a tag page and its feed, and to a m
 
 import pytest
 
-from blog.publishing.publish import publish
-
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def twelve(app, content_dir):
-    for i in range(1, 13):
-        tags = "[Travel Notes, travel-notes]" if i % 2 else "[Économie]"
-        (content_dir / f"article-{i:02d}.md").write_text(
-            f"---\ntitle: Article {i:02d}\ndate: 2024-{i:02d}-10\ntags: {tags}\n---\n\nArticle number {i}.\n",
-            encoding="utf-8",
-        )
-    with app.app_context():
-        publish(content_dir)
 
 
 def test_a_reader_walks_the_site_by_its_links(live_server, page, twelve):

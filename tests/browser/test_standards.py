@@ -1,15 +1,19 @@
 """Every kind of page, held to the standards in a real browser: axe-core finds nothing (WCAG 2.0/2.1 A and AA),
 the Nu Html Checker finds no error, and Chromium reports no Content-Security-Policy violation.
 
-The pages: the index and its page 2, the article with sixty approved comments in threads, the article after
-a failed post, the pending view, the other articles, a tag page, a month and a year archive, the 404 page,
-the admin login, every tab of the admin queue, and the edit and reply pages; at 1280 px in light and dark, and
-the reader pages at 375 px too.
+The pages: the index and its page 2, the article with sixty approved comments in threads, highlighted code
+and figures with srcset, the article after a failed post, the pending view, the other articles, the About page
+(in the navigation) and a page with comments open, a tag page, a month and a year archive, the search form, a
+search with results and one with an absurd query, the 404 page, the admin login and the login after a failed
+sign-in, every tab of the admin queue, and the edit and reply pages; at 1280 px in light and dark, and the
+reader pages at 375 px too. The feeds are XML: they parse, and carry no commenter's email.
 """
 
 import json
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import pytest
 
@@ -32,6 +36,12 @@ document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(
   `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
 """
 FAILED_POST = {"comment": "", "author": "", "email": "not-an-email", "url": "javascript:alert(1)"}
+# The header's search form comes first on every page: its button is not the one that signs in.
+SIGN_IN = ".login-card button[type=submit]"
+FAILED_SIGN_IN = {"username": "mod", "password": "not the password"}
+# Markup, an FTS5 operator and far more than the 200 characters a search uses.
+ABSURD_QUERY = "/search/?q=" + quote('<script>alert(1)</script> NEAR("' + "a" * 500)
+FEEDS = ("/feed/", "/comments/feed/", "/tag/north-korea/feed/", f"/{blog.SLUG}/feed/")
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +66,16 @@ def reader_pages(site) -> dict[str, str]:
         "pending view": site.pending_location.split("#")[0],
         "reply view (?replytocom)": f"{article}?replytocom={site.approved[0]}",
         **{f"article {slug}": f"/{slug}/" for slug in blog.OTHER_SLUGS},
+        "about page": "/about/",
+        "page with comments open": "/colophon/",
         "tag": "/tag/north-korea/",
         "month archive": "/2024/05/",
         "year archive": "/2024/",
         "404": "/no-such-article/",
-        "search form": "/search/",
+        "search form": "/search/?q=",
         "search results": "/search/?q=blog",
         "search, nothing found": "/search/?q=%22NEAR(%3Cb%3E",
+        "search, absurd query": ABSURD_QUERY,
     }
 
 
@@ -144,6 +157,24 @@ def failed_post(page, site) -> dict:
     )
 
 
+def failed_sign_in(page) -> dict:
+    """Sign in with a wrong password; return where focus went and which fields are marked, and by what."""
+    for name, value in FAILED_SIGN_IN.items():
+        page.fill(f"#{name}", value)
+    with page.expect_navigation() as navigation:
+        page.click(SIGN_IN)
+    assert navigation.value.status == 200
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'login-error'")
+    return page.evaluate(
+        """() => ({
+             focused: document.activeElement.id,
+             invalid: [...document.querySelectorAll('[aria-invalid="true"]')].map(field => field.id),
+             described: [...new Set([...document.querySelectorAll('[aria-invalid="true"]')]
+               .map(field => field.getAttribute('aria-describedby')))].join(' '),
+           })"""
+    )
+
+
 def focus_is_visible(page, stops=25) -> list[str]:
     """Tab through the first ``stops`` focusable elements; return those that show no focus indicator."""
     page.evaluate("document.activeElement && document.activeElement.blur()")
@@ -193,10 +224,14 @@ def test_axe_and_the_csp_find_nothing(site, browser, scheme, counts):
     context.add_init_script(WATCH_CSP)
     page, console = watched_page(context)
     check_page(page, console, "admin login", site.url + "/admin/login", found, counts)
+    refused = failed_sign_in(page)
+    assert refused == {"focused": "login-error", "invalid": ["username", "password"], "described": "login-error"}
+    record(page, console, "failed sign-in", found, counts)
     page.fill("#username", "mod")
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
-        page.click("button[type=submit]")
+        page.click(SIGN_IN)
+    assert page.url == site.url + "/admin/comments"  # signed in: the admin pages below are what is checked
     for label, path in admin_pages(site).items():
         check_page(page, console, label, site.url + path, found, counts)
     context.close()
@@ -242,6 +277,11 @@ def test_the_html_is_valid(site, tmp_path, counts):
     documents["failed post"] = failed.data
     moderator = site.app.test_client()
     documents["admin login"] = moderator.get("/admin/login").data
+    refused = moderator.post(
+        "/admin/login", data={**FAILED_SIGN_IN, "csrf_token": form_token(moderator.get("/admin/login").text)}
+    )
+    assert refused.status_code == 200 and b'role="alert"' in refused.data
+    documents["failed sign-in"] = refused.data
     assert login(moderator).status_code == 303
     for label, path in admin_pages(site).items():
         response = moderator.get(path)
@@ -275,6 +315,31 @@ def test_the_html_is_valid(site, tmp_path, counts):
     counts["vnu: pages checked"] += len(documents)
     counts["vnu: errors"] += len(errors)
     assert errors == []
+
+
+def test_the_checked_pages_hold_what_they_stand_for(site):
+    """The list above checks a page of each kind only if each page really shows that kind."""
+    reader = site.app.test_client()
+    article = reader.get(f"/{blog.SLUG}/").text
+    assert '<pre><code class="language-' in article and '<span class="' in article  # highlighted code
+    figures = reader.get(f"/{blog.OTHER_SLUGS[0]}/").text
+    assert "<figure" in figures and 'srcset="' in figures and ".webp" in figures  # responsive figures
+    index = reader.get("/").text
+    nav = index[index.index('<nav class="site-nav"') : index.index("</nav>")]
+    assert 'href="/about/"' in nav and 'href="/about/"' not in index[index.index("<main") :]
+    assert 'name="comment"' in reader.get("/colophon/").text and 'name="comment"' not in reader.get("/about/").text
+    assert "<mark>" in reader.get("/search/?q=blog").text
+    assert "<script>alert(1)" not in reader.get(ABSURD_QUERY).text
+
+
+@pytest.mark.parametrize("path", FEEDS)
+def test_the_feeds_parse_and_carry_no_email(site, path):
+    response = site.app.test_client().get(path)
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = ET.fromstring(response.data)
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    assert feed.find("{http://www.w3.org/2005/Atom}entry") is not None
+    assert "@example.org" not in response.text  # sixty commenters left their addresses on the article
 
 
 def test_the_detectors_detect(site, browser):
