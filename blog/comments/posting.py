@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import abort, current_app
 from flask.signals import Namespace
+from sqlalchemy.orm.attributes import set_committed_value
 
 from blog.comments import rules as moderation
 from blog.comments import threads
@@ -165,7 +166,7 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> P
     end_transaction()  # so that what the request reads afterwards (the moderators' notice) sees the comment
     with db.engine.connect() as connection, connection.execution_options(write=True).begin():
         article, values = _decide(connection, slug, form, ip, user_agent)
-        comment = Comment(id=connection.execute(_INSERT, values).inserted_primary_key[0], **values)
+        comment = _as_stored(connection.execute(_INSERT, values).inserted_primary_key[0], values)
         page = None
         if comment.status is CommentStatus.APPROVED:
             versions.bump(connection, [article.id])
@@ -240,6 +241,18 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
     )
+
+
+# Comment's validators derive these columns' keys, which _decide has computed for the insert already.
+_DERIVED_FROM = ("raw_text", "author_email")
+
+
+def _as_stored(comment_id: int, values: dict) -> Comment:
+    """Return the inserted row as a Comment (not in any session), without deriving its keys again."""
+    comment = Comment(id=comment_id, **{k: v for k, v in values.items() if k not in _DERIVED_FROM})
+    for key in _DERIVED_FROM:
+        set_committed_value(comment, key, values[key])
+    return comment
 
 
 def _check_not_a_moderator(connection, form: CommentForm) -> None:

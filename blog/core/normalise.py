@@ -8,6 +8,7 @@ or shown; these forms are only compared.
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters that show nothing: format characters (zero-width spaces and joiners, the byte-order mark,
 # soft hyphen, word joiner, the text-direction controls), fillers that render as blank, variation
@@ -61,6 +62,7 @@ _LOOKALIKES = str.maketrans(
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=1024)  # every post compares its name with each moderator's: theirs are the same each time
 def name_skeleton(name: str) -> str:
     """Return what a name looks like, for comparing it with the moderators' names: compatibility forms
     and case folded, invisible characters, accents, spaces and punctuation dropped, look-alike letters
