@@ -3,7 +3,7 @@
 A reader gets a random cookie (HttpOnly, SameSite=Lax); the form carries ``timestamp.HMAC(key, cookie
 value + timestamp)``. Another site can make the browser send the cookie but cannot read it, so it cannot
 forge a token that matches it. Nothing is stored on the server and no Flask session is created, so an
-anonymous reader costs no session (see PERFORMANCE.md). Moderators' forms keep Flask-WTF's session token.
+anonymous reader costs no session (see the README, "Performance"). Moderators' forms keep Flask-WTF's session token.
 """
 
 import hmac
@@ -19,7 +19,7 @@ from wtforms.validators import ValidationError
 from blog.comments.signing import form_token_key, form_token_signature
 
 COOKIE_NAME = "comment_csrf"
-# The page cache (blog/pagecache.py) renders a page with this in place of the token. It reaches the page
+# The page cache (blog/reading/pagecache.py) renders a page with this in place of the token. It reaches the page
 # unescaped (Markup), and a raw "<" is something no escaped field and no cleaned comment or article can
 # hold, so no words of a reader can make the page look as if it held a second form.
 PLACEHOLDER = Markup("0.<comment-form-token>")

@@ -18,7 +18,7 @@ MAX_AUTHOR = 245
 MAX_EMAIL = 100
 MAX_URL = 200
 
-# Checked by the post service, which asks the database for the moderators' names (blog/comments.py).
+# Checked by the post service, which asks the database for the moderators' names (blog/comments/posting.py).
 MODERATOR_NAME = "That name belongs to a moderator of this site. Please choose another."
 
 CONSENT_LABEL = "Save my name, email, and website in this browser for the next time I comment."

@@ -17,7 +17,6 @@ from blog.comments.posting import (
     Posted,
     Refused,
     check_open,
-    comment_posted,  # noqa: F401  (listeners connect to it here: blog/moderation/notices.py)
     post_comment,
 )
 from blog.comments.section import Section, comment_date

@@ -109,7 +109,7 @@ def find_files(content_dir: Path) -> list[Path]:
 
 
 def linked_media(images_dir: Path) -> list[ContentError]:
-    """Report every symbolic link inside the images folder: /media/ never follows one (blog/media.py)."""
+    """Report every symbolic link inside the images folder: /media/ never follows one (blog/reading/media.py)."""
     errors = []
     # followlinks=False: a linked folder is listed, never entered.
     for folder, dirs, files in os.walk(images_dir):

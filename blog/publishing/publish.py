@@ -229,15 +229,16 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
             touched.append(article)
 
     db.session.flush()  # new articles get their ids
+    for article in touched:
+        search.index(article)  # the search index changes with the article, in this transaction
+    stale = {article.id for article in touched}
     every = [*known.values(), *created]
     if navigation(every) != nav_before:
         # Every page shows the header navigation: a change to it makes every cached page stale.
-        touched = every
+        stale |= {article.id for article in every}
     # An article's page links its previous and next: a new, withdrawn or re-dated one changes its neighbours'.
-    for article_id in {article.id for article in touched} | moved_neighbours(sequence, public_sequence()):
+    for article_id in stale | moved_neighbours(sequence, public_sequence()):
         touch_article(article_id)
-    for article in touched:
-        search.index(article)  # the search index changes with the article, in this transaction
     return counts
 
 

@@ -19,7 +19,7 @@ UNVERSIONED_MAX_AGE = 24 * 3600
 def is_inside(folder: str, filename: str) -> bool:
     """Whether ``filename`` names a file inside ``folder`` with no symbolic link on the way.
 
-    Publishing refuses links in the folder (blog/publish.py); this holds even for one added since.
+    Publishing refuses links in the folder (blog/publishing/files.py); this holds even for one added since.
     The folder itself may be a link (the site's owner set it up), so it is resolved first.
     """
     path = safe_join(folder, filename)

@@ -82,7 +82,7 @@ def render_article(
     )
     canonical = threads.page_url(article.slug, comment_page, external=True)
     jsonld = article_jsonld(article, canonical, context.get("jsonld_comments"))
-    older, newer = neighbours(article)
+    older, newer = (None, None) if article.is_page else neighbours(article)  # a page has no place in the sequence
     html = render_template(
         "article.html", article=article, canonical=canonical, jsonld=jsonld, older=older, newer=newer, **context
     )
