@@ -144,3 +144,20 @@ def test_a_cached_page_is_kept_no_longer_than_until_a_scheduled_article_is_due(a
     (page,) = app.wsgi_app.pages.values()
     # Once due, the scheduled article is this page's next: the copy must not outlive that moment.
     assert page.valid_until <= due.timestamp()
+
+
+def test_a_browser_revalidating_after_a_scheduled_article_is_due_gets_the_new_links(app, client, monkeypatch):
+    """The version does not move when an article becomes due, but the page does: so does its ETag."""
+    due = utcnow() + timedelta(seconds=2)
+    with app.app_context():
+        make_article(slug="now-public", published_at=at(2024, 1))
+        make_article(slug="scheduled", published_at=due)
+    first = client.get("/now-public/")
+    assert 'rel="next"' not in first.get_data(as_text=True)
+    later = due + timedelta(seconds=1)
+    monkeypatch.setattr("blog.reading.pagecache.time.time", lambda: later.timestamp())
+    monkeypatch.setattr("blog.core.models.utcnow", lambda: later)
+    again = client.get("/now-public/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200, "a 304 would keep the page without its Next link"
+    assert 'rel="next" href="/scheduled/"' in again.get_data(as_text=True)
+    assert again.headers["ETag"] != first.headers["ETag"]

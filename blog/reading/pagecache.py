@@ -56,6 +56,9 @@ class Page:
     head: bytes
     tail: bytes  # empty when the page has no form, so no token
     headers: tuple[tuple[str, str], ...]
+    # Of the bytes, not only the version: a page also changes with time alone (a scheduled article
+    # becomes its neighbour), and a browser revalidating must not be told 304 for the old links.
+    digest: str
 
 
 class PageCache:
@@ -218,7 +221,7 @@ class PageCache:
             if k.lower()
             not in ("set-cookie", "content-length", "cache-control", "etag", "vary", "last-modified", "expires")
         )
-        page = Page(version, valid_until, head, tail, keep)
+        page = Page(version, valid_until, head, tail, keep, hashlib.blake2b(body, digest_size=6).hexdigest())
         # The version may have moved while we rendered; a page kept under the old one is never served.
         with self.lock:
             self.pages[key] = page
@@ -236,7 +239,7 @@ class PageCache:
             headers.append(("Set-Cookie", csrf.cookie_header(cookie, self.app.config["SESSION_COOKIE_SECURE"])))
         bucket = str(int(time.time()) // TOKEN_BUCKET_SECONDS * TOKEN_BUCKET_SECONDS)
         reader = hashlib.sha256(self.key + cookie.encode()).hexdigest()[:16]
-        etag = f'W/"{page.version}-{bucket}-{reader}"'
+        etag = f'W/"{page.version}-{page.digest}-{bucket}-{reader}"'
         headers += [("Cache-Control", "private, no-cache"), ("ETag", etag), ("Vary", "Cookie")]
         if environ.get("HTTP_IF_NONE_MATCH") == etag:
             start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
@@ -249,7 +252,7 @@ class PageCache:
 
     @staticmethod
     def _serve_plain(environ, start_response, page: Page, headers):
-        etag = f'W/"{page.version}"'
+        etag = f'W/"{page.version}-{page.digest}"'
         headers += [("Cache-Control", "public, no-cache"), ("ETag", etag)]
         if environ.get("HTTP_IF_NONE_MATCH") == etag:
             start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
