@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus, Comment
 from blog.publishing import publish as publish_module
 from blog.publishing.publish import PublishError, publish
+from tests.conftest import SITE
 
 FIXTURES = Path(__file__).resolve().parent / "content"
 SEED = "diplomatic-meeting-between-north-korea-and-pakistan"
@@ -454,3 +456,50 @@ def test_the_report_counts_drafts_and_scheduled_files_as_such(app, content_dir, 
         0,
         "created 1, updated 0, unchanged 3, draft 1, scheduled 1, withdrawn 0\n",
     )
+
+
+def test_publishing_renders_before_it_takes_the_write_lock(app, content_dir, monkeypatch):
+    """Rendering and resizing images can take a while: readers' comment posts must not wait behind it."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite-specific: this run tests PostgreSQL")
+    shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
+    database = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    writes_while_rendering = []
+    render = publish_module.markdown.render
+
+    def render_and_write(*args, **kwargs):
+        # Another writer (a comment post) takes the write lock without waiting: it must get it.
+        other = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" at once if publish held the lock
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+        writes_while_rendering.append(True)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(publish_module.markdown, "render", render_and_write)
+    with app.app_context():
+        counts = publish(content_dir)
+    assert counts.created == 3 and len(writes_while_rendering) == 3
+
+
+def test_a_publish_that_raced_another_decides_again_against_what_that_one_stored(app, content_dir, monkeypatch):
+    """Between reading and the write lock another publish may store articles: nothing is created twice."""
+    shutil.copytree(SITE, content_dir, dirs_exist_ok=True)
+    prepare = publish_module.prepare
+    calls = []
+
+    def prepare_then_race(*args, **kwargs):
+        entries = prepare(*args, **kwargs)
+        if not calls:
+            calls.append("first")
+            with app.app_context():
+                publish_module.publish(content_dir)  # the other publish, run to its end in between
+        return entries
+
+    monkeypatch.setattr(publish_module, "prepare", prepare_then_race)
+    with app.app_context():
+        counts = publish(content_dir)
+        assert counts.created == 0 and counts.unchanged == 3
+        assert db.session.scalar(sa.select(sa.func.count(Article.id))) == 3

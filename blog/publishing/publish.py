@@ -254,8 +254,9 @@ def _store_tags(article: Article, names: list[str]) -> None:
 def publish(content_dir, *, force: bool = False) -> Counts:
     """Publish every article under ``content_dir`` in one transaction, or nothing at all.
 
-    The write lock is taken first, so the comparison with what is stored and the writes that follow
-    see the same state even if two publishes race.
+    Files are read, rendered and their images resized before the write lock is taken, so readers
+    posting comments meanwhile are not kept waiting; under the lock, what is stored is read again and,
+    should another publish have changed it in between, every file is judged again against that.
 
     :raise PublishError: when any file has a problem; the database is left as it was.
     """
@@ -263,16 +264,32 @@ def publish(content_dir, *, force: bool = False) -> Counts:
     if not content_dir.is_dir():
         # Publishing an empty or mistyped folder would withdraw every article.
         raise PublishError([ContentError(content_dir, None, "no such content folder (check CONTENT_DIR)")])
+    max_bytes = current_app.config["MAX_ARTICLE_BYTES"]
+    known = _stored()
+    seen = _state(known)
+    entries = prepare(content_dir, known, max_bytes=max_bytes, force=force)
     begin_write()
     try:
-        known = {a.slug: a for a in db.session.scalars(sa.select(Article))}
-        max_bytes = current_app.config["MAX_ARTICLE_BYTES"]
-        counts = store(prepare(content_dir, known, max_bytes=max_bytes, force=force), known)
+        known = _stored()
+        if _state(known) != seen:  # another publish stored something since: decide again against it
+            entries = prepare(content_dir, known, max_bytes=max_bytes, force=force)
+        counts = store(entries, known)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return counts
+
+
+def _stored() -> dict[str, Article]:
+    """Read the stored articles by slug, as they are now (not as the session last loaded them)."""
+    query = sa.select(Article).execution_options(populate_existing=True)
+    return {article.slug: article for article in db.session.scalars(query)}
+
+
+def _state(known: dict[str, Article]) -> dict[str, tuple]:
+    """What prepare's decisions depend on, per stored article."""
+    return {slug: (a.content_hash, a.status, a.source_path) for slug, a in known.items()}
 
 
 content_cli = AppGroup("content", help="Publish the Markdown articles of the content folder.")
