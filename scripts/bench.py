@@ -29,6 +29,13 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from blog import create_app  # noqa: E402
+from blog.core.extensions import db  # noqa: E402
+from blog.core.models import Article, Comment, CommentStatus  # noqa: E402
+from blog.core.sanitize import clean_comment  # noqa: E402
+from blog.publishing.publish import publish  # noqa: E402
+from blog.publishing.source import tag_slug  # noqa: E402
+from blog.reading.versions import touch_article  # noqa: E402
 from scripts.live import (  # noqa: E402
     BIN,
     ROOT,
@@ -56,11 +63,6 @@ def ensure_tools():
 
 def seed_comments(database_url: str, count: int):
     """Insert ``count`` approved comments, half of them replies, as the moderation queue would leave them."""
-    from blog import create_app
-    from blog.core.extensions import db
-    from blog.core.models import Article, Comment, CommentStatus
-    from blog.core.sanitize import clean_comment
-    from blog.reading.versions import touch_article
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "TESTING": False})
     with app.app_context():
@@ -318,8 +320,6 @@ def site_run(seconds: int, scenarios: set[str]) -> dict:
     """The site around the articles: the seed content and 1,000 generated articles published, the
     seed article with 100 approved comments; wrk against the listing pages and the search, beside
     the article page for scale. Returns {"rows": [(label, path, found or None, wrk figures, cached)]}."""
-    from blog import create_app
-    from blog.publishing.source import tag_slug
 
     folder = Path(tempfile.mkdtemp(prefix="bench-site-"))
     content = folder / "content"
@@ -355,9 +355,6 @@ def site_run(seconds: int, scenarios: set[str]) -> dict:
 def publish_run(n=1000) -> dict:
     """Publish ``n`` generated articles, then again with nothing changed: the publish step itself
     (in-process) and the whole command (a new process: interpreter and imports included)."""
-    from blog import create_app
-    from blog.core.extensions import db
-    from blog.publishing.publish import publish
 
     folder = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     content = folder / "content"

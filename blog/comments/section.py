@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from flask import abort, current_app, url_for
 
 from blog.comments import avatars, rules, threads
-from blog.comments.form import CommentForm
+from blog.comments.form import MAX_AUTHOR, MAX_EMAIL, MAX_URL, CommentForm
 from blog.comments.pending import pending_comment
 from blog.comments.posting import comment_id
 from blog.core import sanitize
@@ -130,9 +130,9 @@ def section_context(
     if form is None:
         form = CommentForm(comment_parent=str(reply_to_comment.id) if reply_to_comment else "0")
         if remembered:
-            form.author.data = str(remembered.get("author") or "")[:245]
-            form.email.data = str(remembered.get("email") or "")[:100]
-            form.url.data = str(remembered.get("url") or "")[:200]
+            form.author.data = str(remembered.get("author") or "")[:MAX_AUTHOR]
+            form.email.data = str(remembered.get("email") or "")[:MAX_EMAIL]
+            form.url.data = str(remembered.get("url") or "")[:MAX_URL]
             form.consent.data = True
     elif reply_to_comment is None:
         form.comment_parent.data = "0"

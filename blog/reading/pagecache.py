@@ -210,7 +210,8 @@ class PageCache:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
-        body = b"".join(self.wsgi_app(inner, capture))
+        with contextlib.closing(self.wsgi_app(inner, capture)) as chunks:  # close() runs the call_on_close callbacks
+            body = b"".join(chunks)
         if not captured.get("status", "").startswith("200") or body.count(self.placeholder) > 1:
             return None  # not a page we may keep (an error): Flask answers it the normal way
         # No placeholder: a page without the form (comments closed); it is the same for everyone.
