@@ -5,9 +5,11 @@ of its own, dropped at the end. Under ``CI=true`` a test that needs a missing co
 of skipping (see ``require``), and so does any skip whose reason is not in ``ALLOWED_SKIPS``.
 """
 
+import json
 import os
 import secrets
 import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import quote
 
@@ -75,6 +77,24 @@ def require(condition: bool, reason: str):
     if IN_CI:
         pytest.fail(f"CI=true and {reason}")
     pytest.skip(reason)
+
+
+VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def nu_errors(files) -> list[tuple[str, str]]:
+    """Run the Nu Html Checker once (one JVM) over these HTML files.
+
+    :return: (file name, "line N: message") for each error, fatal ones included.
+    """
+    require(VNU.exists() and shutil.which("java") is not None, "vnu.jar or java is missing (npm ci; a JRE)")
+    command = ["java", "-jar", str(VNU), "--format", "json", "--errors-only", "--exit-zero-always"]
+    run = subprocess.run([*command, *map(str, files)], capture_output=True, timeout=300)
+    return [
+        (m.get("url", "").rsplit("/", 1)[-1], f"line {m.get('lastLine')}: {m['message']}")
+        for m in json.loads(run.stderr or run.stdout)["messages"]
+        if m["type"] in ("error", "non-document-error") or m.get("subType") == "fatal"
+    ]
 
 
 def corpus(*parts) -> Path:

@@ -6,18 +6,15 @@ Its images are held back (never answered, then released) to prove that a content
 heading while they load and that nothing moves when they arrive; the code is read in light and dark.
 """
 
-import json
 import re
-import shutil
-import subprocess
 
 import pytest
 from PIL import Image, ImageDraw
 
 from blog.publishing.publish import publish
 from tests.browser.conftest import serve
-from tests.browser.test_standards import AXE, VNU, WATCH_CSP, axe, csp_reports, watched_page
-from tests.conftest import app_with_tables, drop_app, require, settings_for
+from tests.browser.test_standards import AXE, WATCH_CSP, axe, csp_reports, watched_page
+from tests.conftest import app_with_tables, drop_app, nu_errors, require, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -365,26 +362,7 @@ def test_axe_finds_nothing_on_the_article(browser, site, scheme):
 
 
 def test_the_nu_checker_finds_no_error(site, tmp_path):
-    require(VNU.exists() and shutil.which("java") is not None, "vnu.jar or java is missing (npm ci; a JRE)")
     response = site.test_client().get(f"/{SLUG}/")
     assert response.status_code == 200 and b'class="language-python"' in response.data
     (tmp_path / "article.html").write_bytes(response.data)
-    run = subprocess.run(
-        [
-            "java",
-            "-jar",
-            str(VNU),
-            "--format",
-            "json",
-            "--errors-only",
-            "--exit-zero-always",
-            str(tmp_path / "article.html"),
-        ],
-        capture_output=True,
-        timeout=300,
-    )
-    messages = json.loads(run.stderr or run.stdout)["messages"]
-    errors = [
-        f"line {m.get('lastLine')}: {m['message']}" for m in messages if m["type"] in ("error", "non-document-error")
-    ]
-    assert errors == []
+    assert nu_errors([tmp_path / "article.html"]) == []
