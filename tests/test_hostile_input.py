@@ -442,7 +442,10 @@ def test_admin_reply_property(site, moderator):
 
 
 def test_admin_bulk_property(site, moderator):
-    ids = st.one_of(st.sampled_from([str(i) for i in site.playground]), hostile_text, ids_as_text_plain)
+    fixed = set(site.ids.values())  # what the other tests of this module rely on: never acted on here
+    ids = st.one_of(st.sampled_from([str(i) for i in site.playground]), hostile_text, ids_as_text_plain).filter(
+        lambda v: not (v.isascii() and v.isdigit() and int(v) in fixed)
+    )
 
     @EXAMPLES
     @given(
@@ -460,9 +463,12 @@ def test_admin_bulk_property(site, moderator):
 
 
 def test_admin_row_actions_property(site, moderator):
+    fixed = set(site.ids.values())
+
     @EXAMPLES
     @given(
-        which=st.one_of(st.sampled_from(site.playground), st.integers(-5, 2**40)),
+        # Never the comments the other tests of this module rely on (a random approve of "pending" broke one).
+        which=st.one_of(st.sampled_from(site.playground), st.integers(-5, 2**40).filter(lambda i: i not in fixed)),
         action=st.one_of(
             st.sampled_from(["approve", "spam", "trash", "restore", "not-spam", "unapprove"]),
             st.text("abcdefghijklmnopqrstuvwxyz-%.", max_size=12),
