@@ -5,6 +5,7 @@ half a request and wait stall the blog; behind nginx they cost nothing. nginx ha
 real address, and a client's own X-Forwarded-For or SCRIPT_NAME header changes nothing.
 """
 
+import getpass
 import os
 import shutil
 import signal
@@ -54,8 +55,12 @@ class Nginx:
         self.port = free_port()
         (self.root / "site.conf").write_text(nginx_config(ROOT / "deploy" / "nginx.conf", self.port, gunicorn_port))
         temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi"))
+        # Started as root, nginx runs its workers as nobody, who cannot read a checkout inside a private
+        # folder (mkdtemp makes them 0700): here they run as whoever runs the tests, as the README's
+        # deployment has nginx's user read the static folder.
+        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
         (self.root / "nginx.conf").write_text(
-            "daemon off; worker_processes 1; pid nginx.pid; error_log error.log;\n"
+            f"{user}daemon off; worker_processes 1; pid nginx.pid; error_log error.log;\n"
             "events { worker_connections 256; }\n"
             "http { include /etc/nginx/mime.types; access_log off; "
             f"{temp} uwsgi_temp_path {self.root / 'uwsgi'}; scgi_temp_path {self.root / 'scgi'}; "
