@@ -12,6 +12,7 @@ from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind
+from blog.reading import redirects
 from blog.reading.listing import PAGE, listing, neighbours
 
 bp = Blueprint("pages", __name__)
@@ -137,6 +138,8 @@ def page_number() -> int:
 @bp.get("/")
 def index():
     """Show the newest published articles; ``?page=N`` moves (301) to its canonical /page/N/."""
+    if old := redirects.old_query_address():  # WordPress's /?p=ID of an imported post
+        return redirects.moved(old) or abort(404)
     if "page" in request.args:
         n = page_number()
         return redirect(url_for("pages.index_page", n=n) if n > 1 else url_for("pages.index"), 301)
