@@ -31,12 +31,14 @@ _KNOWN = (
 _OTHER = re.compile(rf"\[({_KNOWN})(?=[\s\]/])[^\]]*\]|\[([a-z][\w-]*)(?:\s[^\]]*)?\].*?\[/\2\]", re.S | re.I)
 _MORE = re.compile(r"<!--more(.*?)?-->", re.I)
 _PRE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
-_BLOCK = re.compile(
-    r"^\s*</?(?:address|article|aside|blockquote|dd|details|div|dl|dt|fieldset|figcaption|figure|footer|form|"
-    r"h[1-6]|header|hr|iframe|li|main|nav|object|ol|p|pre|section|table|tbody|td|tfoot|th|thead|tr|ul|video|"
-    r"audio|embed|!--)\b",
-    re.I,
+# WordPress's wpautop's block elements: a paragraph never wraps one, and each stands apart.
+_BLOCKS = (
+    "table|thead|tfoot|caption|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form|blockquote|address|"
+    "math|style|p|h[1-6]|hr|fieldset|legend|section|article|aside|hgroup|header|footer|nav|figure|figcaption|"
+    "details|menu|summary|iframe|video|audio|object|embed"
 )
+_BLOCK_EDGE = re.compile(rf"(<(?:{_BLOCKS})\b[^>]*>)|(</(?:{_BLOCKS})>)", re.I)
+_BLOCK = re.compile(rf"^\s*</?(?:{_BLOCKS}|!--)\b", re.I)
 # Kept as HTML: Markdown has no word for them; the article cleaning keeps what it allows.
 _KEEP_BLOCK = ("iframe", "video", "audio", "object", "embed", "dl", "details")
 _KEEP_INLINE = ("sup", "sub", "kbd", "abbr", "ins", "mark", "small", "cite", "q")
@@ -113,6 +115,7 @@ def autop(text: str) -> str:
         return f"\n\n\0{len(kept) - 1}\0\n\n"
 
     text = _PRE.sub(keep, text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _BLOCK_EDGE.sub(lambda m: f"\n\n{m.group()}" if m.group(1) else f"{m.group()}\n\n", text)
     out = []
     for chunk in re.split(r"\n\s*\n", text):
         chunk = chunk.strip()
@@ -140,7 +143,7 @@ class _Converter(MarkdownConverter):
         caption_text = " ".join(caption.get_text().split()) if caption else ""
         if img is None:
             return f"\n\n{text.strip()}\n\n"
-        src = self.image_url(img.get("src", ""))
+        src = _destination(self.image_url(img.get("src", "")))
         alt = " ".join((img.get("alt") or "").split()).replace("]", "\\]")
         if not caption_text:
             return f"\n\n![{alt}]({src})\n\n"
@@ -152,7 +155,7 @@ class _Converter(MarkdownConverter):
             return alt
         # No title: an image alone in a paragraph with a title is a captioned figure, and a WordPress
         # image's title is a tooltip, not a caption.
-        return f"![{alt}]({self.image_url(el.get('src', ''))})"
+        return f"![{alt}]({_destination(self.image_url(el.get('src', '')))})"
 
     def convert_picture(self, el, text, parent_tags):
         img = el.find("img")
@@ -168,6 +171,13 @@ class _Converter(MarkdownConverter):
         if tag_name in _KEEP_BLOCK or tag_name in _KEEP_INLINE:
             return self._keep
         return super().get_conv_fn(tag_name)
+
+
+def _destination(src: str) -> str:
+    """Return an image address as a Markdown link destination (in <> when it has spaces or brackets)."""
+    if re.search(r"[\s()<>]", src):
+        return "<" + src.replace("<", "%3C").replace(">", "%3E").replace("\n", "") + ">"
+    return src
 
 
 def _strip_self_links(text: str) -> str:
@@ -202,8 +212,10 @@ def convert(
         bullets="-",
         escape_misc=False,
         strip_document=None,
+        newline_style="backslash",
         code_language_callback=_code_language,
     ).convert(text)
+    markdown = re.sub(r"[ \t]+\n", "\n", markdown)  # trailing spaces: noise, and a hard break in Markdown
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
     summary = shorten(plain_text(_captions(_GALLERY.sub("", summary_html))), 500) if summary_html else ""
     return Converted(markdown, summary, shortcodes)

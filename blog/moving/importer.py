@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import sqlalchemy as sa
 import yaml
@@ -123,6 +123,7 @@ class _Media:
         self.report = report
         self.copies: dict[Path, Path] = {}  # destination → source
         self.seen: dict[str, str] = {}
+        self.base_url = ""  # the old site's address, for images given relative to it
 
     @staticmethod
     def relative(url: str) -> str | None:
@@ -149,11 +150,15 @@ class _Media:
         if relative and self.media_dir is not None:
             found = next((f for f in (self.media_dir / relative, self.media_dir / Path(relative).name) if f.is_file()), None)
         if found is None:
-            self.seen[url] = url
+            # An address relative to the old site stays pointing there: relative, it would name a
+            # file in our content folder, which publishing would look for and refuse.
+            self.seen[url] = urljoin(self.base_url + "/", url) if self.base_url else url
+            if not urlsplit(self.seen[url]).scheme:
+                self.seen[url] = ""
             if relative or url.lower().split("?")[0].endswith(IMAGE_SUFFIXES):
                 self.report.add("images", "missing")
                 self.report.notes.append(f"missing image (kept as a link with its alt text and caption): {url}")
-            return url
+            return self.seen[url]
         destination = self.images_dir / relative
         self.copies[destination] = found
         self.seen[url] = f"images/{relative}"
@@ -235,6 +240,7 @@ class Importer:
 
     def plan(self, staging: Path, media: _Media) -> list[Planned]:
         by_parent = self._attachments()
+        media.base_url = self.site.base_url.rstrip("/")
         stored = {row.path: row.sha256 for row in db.session.scalars(sa.select(ImportedFile))}
         taken: set[str] = set()
         planned = []
