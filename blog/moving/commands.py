@@ -17,7 +17,9 @@ export_cli = AppGroup("export", help="Write the site out for elsewhere.")
 
 @import_cli.command("wxr")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--content-dir", type=click.Path(file_okay=False, path_type=Path), help="The content folder (CONTENT_DIR).")
+@click.option(
+    "--content-dir", type=click.Path(file_okay=False, path_type=Path), help="The content folder (CONTENT_DIR)."
+)
 @click.option(
     "--media-dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -26,7 +28,9 @@ export_cli = AppGroup("export", help="Write the site out for elsewhere.")
 @click.option("--dry-run", is_flag=True, help="Read everything and report, but write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite files edited since the last import.")
 @click.option("--no-pings", is_flag=True, help="Leave out pingbacks and trackbacks.")
-def import_wxr(file: Path, content_dir: Path | None, media_dir: Path | None, dry_run: bool, force: bool, no_pings: bool):
+def import_wxr(
+    file: Path, content_dir: Path | None, media_dir: Path | None, dry_run: bool, force: bool, no_pings: bool
+):
     """Import a WordPress export (WXR): posts and pages as Markdown files, published with their comments."""
     configured = Path(current_app.config["CONTENT_DIR"])
     content_dir = content_dir or configured

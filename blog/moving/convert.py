@@ -98,7 +98,9 @@ def _galleries(text: str, gallery: Callable[[dict[str, str]], list[Image]]) -> s
     def figures(m: re.Match) -> str:
         images = gallery(attributes(m.group(1)))
         shown = "\n\n".join(
-            _figure_html(i.url, i.alt, i.caption) if i.caption else f'<p><img src="{html.escape(i.url)}" alt="{html.escape(i.alt)}"></p>'
+            _figure_html(i.url, i.alt, i.caption)
+            if i.caption
+            else f'<p><img src="{html.escape(i.url)}" alt="{html.escape(i.alt)}"></p>'
             for i in images
         )
         return f"\n\n{shown}\n\n"

@@ -53,7 +53,10 @@ def write(path: Path, site_url: str) -> Counter:
     articles = db.session.scalars(
         sa.select(Article).where(Article.status != ArticleStatus.WITHDRAWN).order_by(Article.published_at, Article.id)
     ).all()
-    authors = {_login(a.author or current_app.config["SITE_AUTHOR"]): a.author or current_app.config["SITE_AUTHOR"] for a in articles}
+    authors = {
+        _login(a.author or current_app.config["SITE_AUTHOR"]): a.author or current_app.config["SITE_AUTHOR"]
+        for a in articles
+    }
     author_ids = {login: n for n, login in enumerate(sorted(authors), 1)}
     tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
     config = current_app.config
@@ -90,14 +93,13 @@ def write(path: Path, site_url: str) -> Counter:
 
 
 def _item(out, article: Article, site_url: str, login: str, author_id: int, now) -> int:
-    if article.status is ArticleStatus.DRAFT:
-        status = "draft"
-    else:
-        status = "future" if article.published_at > now else "publish"
+    status = "draft" if article.status is ArticleStatus.DRAFT else "future" if article.published_at > now else "publish"
     out.write("<item>\n")
     out.write(f"<title>{escape(article.title)}</title>\n<link>{escape(f'{site_url}/{article.slug}/')}</link>\n")
     out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
-    out.write(f'<guid isPermaLink="false">{escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n')
+    out.write(
+        f'<guid isPermaLink="false">{escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
+    )
     out.write(f"<content:encoded>{cdata(_html(article, site_url))}</content:encoded>\n")
     out.write(f"<excerpt:encoded>{cdata(article.summary)}</excerpt:encoded>\n")
     out.write(f"<wp:post_id>{article.id}</wp:post_id>\n")
@@ -110,7 +112,9 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     out.write(f"<wp:post_type>{'page' if article.kind is ArticleKind.PAGE else 'post'}</wp:post_type>\n")
     out.write("<wp:post_password></wp:post_password>\n<wp:is_sticky>0</wp:is_sticky>\n")
     for tag in article.tags:
-        out.write(f'<category domain="post_tag" nicename={quoteattr(tag_slug(str(tag)))}>{cdata(str(tag))}</category>\n')
+        out.write(
+            f'<category domain="post_tag" nicename={quoteattr(tag_slug(str(tag)))}>{cdata(str(tag))}</category>\n'
+        )
     written = 0
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.created_at, Comment.id)

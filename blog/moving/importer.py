@@ -148,7 +148,9 @@ class _Media:
         relative = self.relative(url)
         found = None
         if relative and self.media_dir is not None:
-            found = next((f for f in (self.media_dir / relative, self.media_dir / Path(relative).name) if f.is_file()), None)
+            found = next(
+                (f for f in (self.media_dir / relative, self.media_dir / Path(relative).name) if f.is_file()), None
+            )
         if found is None:
             # An address relative to the old site stays pointing there: relative, it would name a
             # file in our content folder, which publishing would look for and refuse.

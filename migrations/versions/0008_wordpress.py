@@ -10,7 +10,6 @@ Every existing comment is a plain comment, by a reader, made here (the server de
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0008_wordpress"
 down_revision = "0007_pages"
 branch_labels = None
