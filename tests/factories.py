@@ -175,3 +175,30 @@ def make_wxr(path, *items: str, version: str = "1.2", https: bool = False, docty
     text = WXR_HEAD.format(doctype=doctype, version=version, wp=wp) + "".join(items) + "</channel>\n</rss>\n"
     path.write_text(text, encoding="utf-8")
     return str(path)
+
+
+def make_large_wxr(path, megabytes: int, *, posts: int = 500, comments_per_post: int = 20) -> int:
+    """Write a WXR file of about ``megabytes`` MB, one post at a time; return the comments written.
+
+    Each post has a few paragraphs, ``comments_per_post`` comments (a third of them replies) and, to
+    reach the size, a postmeta value of the kind page builders store (a long JSON text), which is what
+    makes real exports of that size: the import reads it and has no use for it.
+    """
+    words = "the quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree".split()
+    paragraph = " ".join(words * 3)
+    padding = max(0, megabytes * 1024 * 1024 // posts - 12_000)
+    blob = ('{"widget":"text","settings":{"html":"' + paragraph + '"}},') * (padding // (len(paragraph) + 40) + 1)
+    meta = f"<wp:postmeta><wp:meta_key>_builder_data</wp:meta_key><wp:meta_value><![CDATA[[{blob}]]]></wp:meta_value></wp:postmeta>"
+    comments = 0
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(WXR_HEAD.format(doctype="", version="1.2", wp="http://wordpress.org/export/1.2/"))
+        for post in range(1, posts + 1):
+            thread = []
+            for n in range(comments_per_post):
+                comments += 1
+                parent = comments - 1 if n % 3 == 2 else 0
+                thread.append(wxr_comment(comments, f"{paragraph} {post} {n}.", parent=parent))
+            body = "\n\n".join(f"<p>{paragraph} ({post}.{n})</p>" for n in range(6))
+            out.write(wxr_item(post, f"post-{post}", body, comments=tuple(thread), extra=meta))
+        out.write("</channel>\n</rss>\n")
+    return comments

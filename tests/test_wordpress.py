@@ -487,3 +487,54 @@ def test_the_summary_comes_from_the_excerpt_or_the_more_tag():
     assert convert.convert("Intro here.<!--more-->Rest.").summary == "Intro here."
     assert convert.convert("Body.", "<p>The <b>excerpt</b>.</p>").summary == "The excerpt."
     assert convert.convert("Body.").summary == ""
+
+
+# -- a 100 MB export --
+
+LARGE_IMPORT = """
+import json, resource, sys
+from tests.conftest import app_with_tables, drop_app, settings_for
+app = app_with_tables(settings_for(sys.argv[1], sys.argv[2]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+result = app.test_cli_runner().invoke(args=["import", "wxr", sys.argv[3]])
+from blog.core.extensions import db
+from blog.core.models import Comment
+with app.app_context():
+    stored = db.session.query(Comment).count()
+drop_app(app)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"output": result.output, "stored": stored, "before_kib": before, "peak_kib": peak}))
+"""
+
+
+@pytest.mark.slow
+def test_a_100_mb_export_imports_in_bounded_memory(db_url, content_dir, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.factories import make_large_wxr
+
+    path = tmp_path / "large.xml"
+    comments = make_large_wxr(path, 100)
+    size = path.stat().st_size
+    assert size >= 100 * 1024 * 1024
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-c", LARGE_IMPORT, db_url, str(content_dir), str(path)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "posts: 500 created" in got["output"] and f"comments: {comments} created" in got["output"]
+    assert got["stored"] == comments
+    # The import reads the file item by item: it grows by far less than the file it reads.
+    grown = (got["peak_kib"] - got["before_kib"]) * 1024
+    print(f"{size / 2**20:.0f} MiB file: peak {got['peak_kib'] / 1024:.0f} MiB, grew {grown / 2**20:.0f} MiB")
+    assert grown < size / 4
