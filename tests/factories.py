@@ -184,11 +184,15 @@ def make_large_wxr(path, megabytes: int, *, posts: int = 500, comments_per_post:
     reach the size, a postmeta value of the kind page builders store (a long JSON text), which is what
     makes real exports of that size: the import reads it and has no use for it.
     """
-    words = "the quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree".split()
-    paragraph = " ".join(words * 3)
+    paragraph = " ".join(
+        ["the quick brown fox jumps over the lazy dog while seven wise owls watch from an old oak tree"] * 3
+    )
     padding = max(0, megabytes * 1024 * 1024 // posts - 12_000)
     blob = ('{"widget":"text","settings":{"html":"' + paragraph + '"}},') * (padding // (len(paragraph) + 40) + 1)
-    meta = f"<wp:postmeta><wp:meta_key>_builder_data</wp:meta_key><wp:meta_value><![CDATA[[{blob}]]]></wp:meta_value></wp:postmeta>"
+    meta = (
+        "<wp:postmeta><wp:meta_key>_builder_data</wp:meta_key>"
+        f"<wp:meta_value><![CDATA[[{blob}]]]></wp:meta_value></wp:postmeta>"
+    )
     comments = 0
     with open(path, "w", encoding="utf-8") as out:
         out.write(WXR_HEAD.format(doctype="", version="1.2", wp="http://wordpress.org/export/1.2/"))
