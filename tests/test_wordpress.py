@@ -15,7 +15,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent, Redirect
 from blog.moving import convert
 from tests.actions import login, queue
-from tests.conftest import corpus
+from tests.conftest import corpus, nu_errors
 from tests.factories import make_moderator, make_wxr, wxr_comment, wxr_item
 
 WPTEST = corpus("wptest-wxr", "wptest.xml")
@@ -120,6 +120,15 @@ def test_pings_are_listed_apart_below_the_comments(client, wptest):
     threads, _, pings = page.partition('<ol class="ping-list">')
     assert f'id="comment-{ping.id}"' in pings and f'id="comment-{ping.id}"' not in threads
     assert "Pingbacks and trackbacks" in page
+
+
+def test_imported_pages_are_valid_html(client, wptest, tmp_path):
+    # Every public imported page: WordPress's HTML, through Markdown and the cleaning, stays valid.
+    with client.application.app_context():
+        slugs = [a.slug for a in db.session.scalars(sa.select(Article)) if a.is_public()]
+    for slug in slugs:
+        (tmp_path / f"{slug}.html").write_text(client.get(f"/{slug}/").text)
+    assert nu_errors(sorted(tmp_path.glob("*.html"))) == []
 
 
 def test_old_permalinks_answer_301_with_the_new_address(client, wptest):
@@ -317,9 +326,11 @@ def test_an_edited_file_is_kept_unless_forced(app, runner, tmp_path, content_dir
 
 def test_a_file_the_import_did_not_write_is_kept(app, runner, tmp_path, content_dir):
     (content_dir / "mine.md").write_text("---\ntitle: Mine\ndate: 2020-01-01\n---\n\nHand written.\n")
-    result = import_wxr(runner, make_wxr(tmp_path / "k.xml", wxr_item(1, "mine")))
+    result = import_wxr(runner, make_wxr(tmp_path / "k.xml", wxr_item(1, "mine", comments=(wxr_comment(1),))))
     assert "mine.md skipped: not written by an import" in result.output
     assert "Hand written." in (content_dir / "mine.md").read_text()
+    with app.app_context():  # that article is not the WordPress post: the post's comments are not its own
+        assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == 0
 
 
 def test_images_found_in_the_media_folder_are_copied_and_published(app, client, runner, tmp_path, content_dir):
@@ -340,6 +351,34 @@ def test_images_found_in_the_media_folder_are_copied_and_published(app, client, 
     assert re.search(
         r'<figure class="wp-caption">.*src="/media/2020/01/boat[^"]*".*The boat at dawn</figcaption>', page, re.S
     )
+
+
+def test_an_exported_image_comes_back_with_the_images_folder(app, runner, tmp_path, content_dir, app_config):
+    from tests.conftest import app_with_tables, drop_app
+
+    Image.new("RGB", (1600, 900), "navy").save(content_dir / "images" / "sea.jpg")
+    (content_dir / "sea.md").write_text(
+        '---\ntitle: Sea\ndate: 2020-01-01\n---\n\n![The sea](images/sea.jpg "At noon")\n'
+    )
+    assert run(runner, "content", "publish").exit_code == 0
+    exported = tmp_path / "out.xml"
+    assert run(runner, "export", "wxr", str(exported), "--site-url", "https://sea.example").exit_code == 0
+    assert 'src="https://sea.example/media/' in exported.read_text()
+
+    other_content = tmp_path / "other"
+    other_content.mkdir()
+    other = app_with_tables(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'o.db'}", "CONTENT_DIR": str(other_content)}
+    )
+    try:
+        result = other.test_cli_runner().invoke(
+            args=["import", "wxr", str(exported), "--media-dir", str(content_dir / "images")]
+        )
+        assert result.exit_code == 0, result.output
+        assert "images: 1 copied, 0 unchanged, 0 missing" in result.output
+        assert '![The sea](images/sea.jpg "At noon")' in (other_content / "sea.md").read_text()
+    finally:
+        drop_app(other)
 
 
 def test_a_script_in_a_post_or_comment_is_cleaned_never_run(app, client, runner, tmp_path):
@@ -469,6 +508,11 @@ def test_another_content_folder_is_refused(app, runner, tmp_path):
         ),
         ('<iframe src="https://video.example/1"></iframe>', '<iframe src="https://video.example/1"></iframe>\n'),
         ("H<sub>2</sub>O", "H<sub>2</sub>O\n"),
+        ("<h3>Top</h3>\n\n<h4>Below</h4>", "## Top\n\n### Below\n"),  # the title is the page's h1: ## comes first
+        (
+            '<dl class="wp-caption"><dt><img src="https://x/y.jpg" alt="Alt" /></dt><dd>Old caption</dd></dl>',
+            '![Alt](https://x/y.jpg "Old caption")\n',
+        ),
         ('[audio src="a.mp3"]', '[audio src="a.mp3"]\n'),
     ],
 )

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bs4 import BeautifulSoup
 from markdownify import ATX, MarkdownConverter
 
 from blog.core.sanitize import plain_text
@@ -166,11 +167,26 @@ class _Converter(MarkdownConverter):
     def convert_source(self, el, text, parent_tags):
         return ""
 
+    def convert_dl(self, el, text, parent_tags):
+        # WordPress's old caption markup: the image in a <dt>, its caption in a <dd>.
+        if "wp-caption" in (el.get("class") or []) and el.find("img") is None:
+            return f"\n\n{text.strip()}\n\n"  # a caption box left empty: only its words, if any
+        if "wp-caption" in (el.get("class") or []):
+            caption = el.find("dd")
+            figure = BeautifulSoup("<figure></figure>", "html.parser").figure
+            figure.append(el.find("img"))
+            if caption is not None:
+                figcaption = BeautifulSoup("<figcaption></figcaption>", "html.parser").figcaption
+                figcaption.string = caption.get_text()
+                figure.append(figcaption)
+            return self.convert_figure(figure, "", parent_tags)
+        return self._keep(el, text, parent_tags)
+
     def _keep(self, el, text, parent_tags):
         return f"\n\n{el}\n\n" if el.name in _KEEP_BLOCK else str(el)
 
     def get_conv_fn(self, tag_name):
-        if tag_name in _KEEP_BLOCK or tag_name in _KEEP_INLINE:
+        if tag_name != "dl" and (tag_name in _KEEP_BLOCK or tag_name in _KEEP_INLINE):
             return self._keep
         return super().get_conv_fn(tag_name)
 
@@ -180,6 +196,25 @@ def _destination(src: str) -> str:
     if re.search(r"[\s()<>]", src):
         return "<" + src.replace("<", "%3C").replace(">", "%3E").replace("\n", "") + ">"
     return src
+
+
+_HEADING = re.compile(r"<h([1-6])\b([^>]*)>(.*?)</h\1\s*>", re.I | re.S)
+
+
+def _headings_below_the_title(text: str) -> str:
+    """Renumber the post's headings from level 2, each at most one level below the one before.
+
+    The article's title is the page's only h1, and a heading that skips a level (an h4 after an h2)
+    leaves screen reader users wondering what they missed; WordPress themes often start posts at h3.
+    """
+    previous = 1
+
+    def renumber(m: re.Match) -> str:
+        nonlocal previous
+        previous = level = max(2, min(int(m.group(1)), previous + 1))
+        return f"<h{level}{m.group(2)}>{m.group(3)}</h{level}>"
+
+    return _HEADING.sub(renumber, text)
 
 
 def _strip_self_links(text: str) -> str:
@@ -207,7 +242,7 @@ def convert(
     text = _galleries(text, gallery)
     for m in _OTHER.finditer(_PRE.sub("", text)):
         shortcodes.append((m.group(1) or m.group(2)).lower())
-    text = autop(_strip_self_links(text))
+    text = autop(_headings_below_the_title(_strip_self_links(text)))
     markdown = _Converter(
         image_url,
         heading_style=ATX,

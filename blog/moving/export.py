@@ -44,7 +44,16 @@ def _login(name: str) -> str:
 def _html(article: Article, site_url: str) -> str:
     html = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
     # /media/ and other site paths become absolute, so the importer on another host can find them.
-    return re.sub(r'(\s(?:src|href|srcset)=")/', rf"\1{site_url}/", html)
+    html = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", html)
+    return re.sub(
+        r'(\ssrcset=")([^"]*)"',
+        lambda m: m.group(1) + ", ".join(_absolute(part.strip(), site_url) for part in m.group(2).split(",")) + '"',
+        html,
+    )
+
+
+def _absolute(candidate: str, site_url: str) -> str:
+    return site_url + candidate if candidate.startswith("/") and not candidate.startswith("//") else candidate
 
 
 def write(path: Path, site_url: str) -> Counter:

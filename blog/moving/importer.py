@@ -27,6 +27,7 @@ import yaml
 from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import (
+    Article,
     Comment,
     CommentKind,
     CommentStatus,
@@ -94,7 +95,7 @@ class Planned:
     item_id: int
     slug: str
     path: str  # relative to the content folder
-    data: bytes
+    sha256: str  # of the file's bytes as the import writes them
     action: str  # created, updated, unchanged, skipped
 
 
@@ -273,7 +274,10 @@ class Importer:
             self.report.add(kind, action)
             if action in ("created", "updated"):
                 (staging / relative).write_bytes(data)
-            planned.append(Planned(item.id, slug, relative, data, action))
+            planned.append(Planned(item.id, slug, relative, _sha(data), action))
+            if action == "skipped" and relative not in stored:
+                del self.slugs[item.id]  # the file there is another article: its comments are not this post's
+                continue
             self._old_addresses(item, slug)
         return planned
 
@@ -322,12 +326,10 @@ class Importer:
             now = utcnow()
             for plan in planned:
                 if plan.action in ("created", "updated"):
-                    db.session.merge(ImportedFile(path=plan.path, sha256=_sha(plan.data), imported_at=now))
+                    db.session.merge(ImportedFile(path=plan.path, sha256=plan.sha256, imported_at=now))
         self._comments(dry_run=dry_run)
 
     def _comments(self, *, dry_run: bool) -> None:
-        from blog.core.models import Article
-
         articles = dict(db.session.execute(sa.select(Article.slug, Article.id)).all())
         now = utcnow()
         for item in wxr.read(self.path):
@@ -384,7 +386,7 @@ class Importer:
             approved_at=created if status is CommentStatus.APPROVED else None,
             kind=kind,
             by_post_author=bool(wp.user_id) and wp.user_id == self.authors.get(item.id),
-            wordpress_id=wp.id,
+            wordpress_id=wp.id or None,  # an id WordPress did not give cannot be recognised again
         )
         if isinstance(parent, Comment):
             comment.parent = parent
