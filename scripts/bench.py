@@ -1,9 +1,11 @@
-"""`make bench`: the article page and comment posts against the physical limit (nginx, same bytes),
-the listing pages and the search over 1,000 articles, and publishing.
+"""`make bench`: the article page and comment posts against the physical limit (nginx, same bytes)
+and against Isso, the listing pages and the search over 1,000 articles, and publishing.
 
 Starts the blog under gunicorn (gunicorn.conf.py) on its own SQLite database seeded with the seed
 article and 100, then 1,000 approved threaded comments; saves the page; serves the saved bytes from
-nginx on another port; runs wrk (-t2 -c16) against both; posts comments from 8 concurrent clients;
+nginx (a worker per core) on another port; runs wrk (-t2 -c16) against both; posts comments from 8
+concurrent clients; runs Isso 0.14 (scripts/isso.py) with the same 100 comments and does the same to
+its comments endpoint and its posts; reports each server's whole PSS;
 serves the seed content and 1,000 generated articles and runs wrk against index page 2, a tag page,
 a month archive, /comments/feed/ and a one-word search (a word in many articles, one in few), beside
 the article page for scale; times publishing 1,000 generated articles; prints one table for each.
@@ -36,6 +38,7 @@ from blog.core.sanitize import clean_comment  # noqa: E402
 from blog.publishing.publish import publish  # noqa: E402
 from blog.publishing.source import tag_slug  # noqa: E402
 from blog.reading.versions import touch_article  # noqa: E402
+from scripts import isso as isso_server  # noqa: E402
 from scripts.live import (  # noqa: E402
     BIN,
     ROOT,
@@ -118,7 +121,8 @@ def wrk(url: str, seconds: int) -> dict:
 
 
 class Nginx:
-    """nginx serving one saved page as a static file (sendfile), the physical limit to compare with."""
+    """nginx serving one saved page as a static file, the physical limit to compare with: as fast as it
+    goes here (a worker per core, sendfile, open files cached, no access log)."""
 
     def __init__(self, body: bytes):
         self.root = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
@@ -127,9 +131,10 @@ class Nginx:
         self.port = free_port()
         r = self.root
         (r / "nginx.conf").write_text(f"""
-worker_processes 1; daemon off; pid {r}/nginx.pid; error_log {r}/error.log;
+worker_processes auto; daemon off; pid {r}/nginx.pid; error_log {r}/error.log;
 events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; client_body_temp_path {r}; proxy_temp_path {r};
+http {{ access_log off; sendfile on; tcp_nopush on; open_file_cache max=16 inactive=60s;
+  keepalive_requests 100000; client_body_temp_path {r}; proxy_temp_path {r};
   fastcgi_temp_path {r}; uwsgi_temp_path {r}; scgi_temp_path {r};
   server {{ listen 127.0.0.1:{self.port}; root {r}/www; index index.html; }} }}""")
 
@@ -137,6 +142,8 @@ http {{ access_log off; sendfile on; client_body_temp_path {r}; proxy_temp_path 
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.proc = subprocess.Popen([nginx, "-c", str(self.root / "nginx.conf")], start_new_session=True)
         time.sleep(0.5)
+        if self.proc.poll() is not None:
+            sys.exit("bench: nginx did not start: " + (self.root / "error.log").read_text()[-500:])
         return f"http://127.0.0.1:{self.port}/{SEED_SLUG}/"
 
     def __exit__(self, *exc):
@@ -158,6 +165,21 @@ class PeakRSS(threading.Thread):
         self.running = False
         self.join()
         return self.peak
+
+
+def _send(address, request: bytes) -> int:
+    """Send one request on a connection of its own and return the answer's status."""
+    with socket.create_connection(address, timeout=30) as sock:
+        sock.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+        while sock.recv(65536):  # the server closes when it is done
+            pass
+    return int(answer[9:12] or 0)
 
 
 def _poster(args):
@@ -186,20 +208,12 @@ def _poster(args):
             f"{fixed}&comment={tag}+c{client}+n{i}%3A+a+thought+of+its+own%2C+number+{i}."
             f"&author={who}&email={who}%40example.org"
         ).encode()
-        with socket.create_connection(address, timeout=30) as sock:
-            # Each post from a reader of its own, as through the proxy the README deploys behind, so
-            # the flood rule (one comment per address per COMMENT_FLOOD_SECONDS) runs and lets it by.
-            reader = f"10.{client}.{i // 250 % 250}.{i % 250 + 1}".encode()
-            sock.sendall(b"%sX-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n%s" % (head, reader, len(body), body))
-            answer = b""
-            while b"\r\n" not in answer:
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                answer += chunk
-            while sock.recv(65536):  # the server closes when it is done
-                pass
-        status = int(answer[9:12] or 0)
+        # Each post from a reader of its own, as through the proxy the README deploys behind, so
+        # the flood rule (one comment per address per COMMENT_FLOOD_SECONDS) runs and lets it by.
+        reader = f"10.{client}.{i // 250 % 250}.{i % 250 + 1}".encode()
+        status = _send(
+            address, b"%sX-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n%s" % (head, reader, len(body), body)
+        )
         if status == 303:
             accepted.append(i)
         else:
@@ -208,32 +222,70 @@ def _poster(args):
     return client, accepted, other
 
 
-def post_load(blog, clients=8, seconds=8) -> dict:
+def _isso_poster(args):
+    """One client posting to Isso as its script does (JSON), over bare sockets like ``_poster``."""
+    port, tag, client, start, seconds = args
+    accepted, other, i = [], {}, 0
+    time.sleep(max(0.0, start - time.time()))
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        who = f"{tag}-{client}-{i}"
+        text = f"{tag} c{client} n{i}: a thought of its own, number {i}."
+        body = {"text": text, "author": who, "email": f"{who}@example.org", "website": None, "parent": None}
+        status = _send(("127.0.0.1", port), isso_server.post_request(port, body))
+        if status in (201, 202):  # 202: held for moderation
+            accepted.append(i)
+        else:
+            other[status] = other.get(status, 0) + 1
+        i += 1
+    return client, accepted, other
+
+
+def post_load(server, clients=8, seconds=8) -> dict:
+    """Post comments from ``clients`` processes for ``seconds`` to the blog, or to Isso."""
     tag = f"bench{os.getpid()}"
     start = time.time() + 3
+    if isinstance(server, isso_server.Isso):
+        poster, args = _isso_poster, [(server.port, tag, c, start, seconds) for c in range(clients)]
+    else:
+        poster, args = _poster, [(server.url, tag, c, start, seconds) for c in range(clients)]
     with multiprocessing.Pool(clients) as pool:
-        results = pool.map(_poster, [(blog.url, tag, c, start, seconds) for c in range(clients)])
-    elapsed = time.time() - start
+        results = pool.map(poster, args)
     accepted = sum(len(a) for _, a, _ in results)
     other = {}
     for _, _, o in results:
         for k, v in o.items():
             other[k] = other.get(k, 0) + v
-    engine = blog.engine()
-    with engine.connect() as conn:
-        stored = conn.execute(
-            sa.text("SELECT count(*), count(DISTINCT author_name) FROM comment WHERE author_name LIKE :p"),
-            {"p": f"{tag}-%"},
-        ).one()
-    engine.dispose()
+    if isinstance(server, isso_server.Isso):
+        stored = server.stored(f"{tag}-")
+    else:
+        engine = server.engine()
+        with engine.connect() as conn:
+            stored = conn.execute(
+                sa.text("SELECT count(*), count(DISTINCT author_name) FROM comment WHERE author_name LIKE :p"),
+                {"p": f"{tag}-%"},
+            ).one()
+        engine.dispose()
     return {
         "posts_per_s": accepted / seconds,
         "accepted": accepted,
         "stored": stored[0],
         "distinct": stored[1],
         "other": other,
-        "elapsed": elapsed,
     }
+
+
+def pss_bytes(pids) -> int:
+    """Proportional memory of a whole server (master and workers): shared pages counted once."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            pass
+    return total
 
 
 def page_run(count: int, seconds: int) -> dict:
@@ -254,15 +306,26 @@ def page_run(count: int, seconds: int) -> dict:
         rss.start()
         posts = post_load(blog) if count == 100 else None
         post_peak = rss.stop()
-    return {
+        pss = pss_bytes([blog.proc.pid, *blog.worker_pids()])
+    result = {
         "count": count,
         "shown": shown,
         "bytes": len(body),
         "ours": ours,
         "nginx": static,
         "peak_rss": max(peak, post_peak),
+        "pss": pss,
         "posts": posts,
+        "isso": None,
     }
+    if count == 100:
+        with isso_server.Isso(free_port(), count) as isso:
+            result["isso"] = {
+                "comments": wrk(isso.comments_url(), seconds),
+                "posts": post_load(isso),
+                "pss": pss_bytes(isso.pids()),
+            }
+    return result
 
 
 # The generated articles: one a day from FIRST_DAY (about 30 a month), each with one of TAGS; the
@@ -456,11 +519,24 @@ def main(argv=None):
             )
             if o["non2xx"] or o["errors"]:
                 print(f"    non-2xx {o['non2xx']} errors {o['errors']}")
-        posts = runs[0]["posts"]
+        posts, isso = runs[0]["posts"], runs[0]["isso"]
         print(
             f"\ncomment POST, 8 clients, default rules (held for moderation; flood check on, a new address "
             f"per post): {posts['posts_per_s']:.0f} posts/s; accepted {posts['accepted']}, "
             f"stored {posts['stored']} ({posts['distinct']} distinct); other answers {posts['other'] or 'none'}"
+        )
+        ic, ip = isso["comments"], isso["posts"]
+        print(
+            f"Isso {isso_server.VERSION} beside it (gunicorn, {isso_server.WORKERS} sync workers, moderation on, "
+            "guard off), the "
+            f"same 100 comments: its comments JSON {ic['rps']:.0f} req/s (p50 {ic['p50']:.2f} ms, p99 "
+            f"{ic['p99']:.2f} ms); comment POST {ip['posts_per_s']:.0f} posts/s, accepted {ip['accepted']}, "
+            f"stored {ip['stored']}; other answers {ip['other'] or 'none'}"
+        )
+        print(
+            f"posts: ours {posts['posts_per_s'] / ip['posts_per_s']:.2f} x Isso's; whole-server PSS after the "
+            f"load: ours {runs[0]['pss'] / 2**20:.0f} MiB (gunicorn.conf.py workers), Isso "
+            f"{isso['pss'] / 2**20:.0f} MiB"
         )
         ratio_1000 = runs[1]["ours"]["rps"] / runs[0]["ours"]["rps"]
         print(f"1,000 comments vs 100: {ratio_1000:.2f} of the req/s")
@@ -469,6 +545,7 @@ def main(argv=None):
             "p99 < 50 ms at 16 connections": runs[0]["ours"]["p99"] < 50,
             "1,000 comments within 20% of 100": ratio_1000 >= 0.8,
             ">= 500 posts/s": posts["posts_per_s"] >= 500,
+            "posts >= 2.5 x Isso's": posts["posts_per_s"] >= 2.5 * ip["posts_per_s"],
             "every accepted post stored once": posts["accepted"] == posts["stored"] == posts["distinct"],
         }
     if site:

@@ -83,3 +83,16 @@ def test_adding_a_page_to_the_navigation_makes_every_cached_page_stale(app, clie
         after = dict(db.session.execute(sa.select(Article.slug, Article.version)).all())
     assert all(after[slug] == version + 1 for slug, version in before.items())
     assert 'href="/imprint/"' in client.get("/how-this-blog-is-built/").get_data(as_text=True)
+
+
+def test_a_page_scheduled_for_the_navigation_moves_no_version_until_it_is_due(app, client, site):
+    """A page with a future date is not in the navigation yet, so publishing it stales no other page;
+    once due, it shows in the header (the page cache keeps no page past the next due date)."""
+    with app.app_context():
+        before = dict(db.session.execute(sa.select(Article.slug, Article.version)).all())
+    (site / "events.md").write_text("---\ntitle: Events\ntype: page\nnav: 4\ndate: 2999-01-01\n---\n\nSoon.\n")
+    with app.app_context():
+        assert publish(site).scheduled == 1
+        after = dict(db.session.execute(sa.select(Article.slug, Article.version)).all())
+    assert {slug: after[slug] for slug in before} == before
+    assert 'href="/events/"' not in client.get("/how-this-blog-is-built/").get_data(as_text=True)

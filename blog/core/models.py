@@ -126,6 +126,17 @@ class Article(db.Model):
         """The SQL condition for the same: ``sa.select(Article).where(Article.is_listed())``."""
         return sa.and_(cls.kind == ArticleKind.ARTICLE, cls.is_public(now))
 
+    # "In the navigation" is a public page with a ``nav`` order: what the header of every page shows.
+    @hybrid_method
+    def in_navigation(self, now: datetime | None = None) -> bool:
+        """Whether the header navigation shows this page."""
+        return self.kind is ArticleKind.PAGE and self.nav_order is not None and self.is_public(now)
+
+    @in_navigation.expression
+    def in_navigation(cls, now: datetime | None = None):
+        """The SQL condition for the same."""
+        return sa.and_(cls.kind == ArticleKind.PAGE, cls.nav_order.is_not(None), cls.is_public(now))
+
     @property
     def is_page(self) -> bool:
         return self.kind is ArticleKind.PAGE

@@ -307,6 +307,12 @@ def plain_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", unescape(text)).strip()
 
 
+def visible_text(html: str) -> str:
+    """Return the words a reader sees in cleaned or rendered HTML (search, reading time): each tag a
+    space, entities decoded. The same one-run-per-tag reasoning as ``plain_text`` holds."""
+    return unescape(_TAG.sub(" ", html))
+
+
 def clean_article(html: str) -> str:
     """Return rendered article HTML restricted to the article allowlist (no script, no style)."""
     return _article_cleaner.clean(html)

@@ -119,7 +119,8 @@ def lines_of(value) -> tuple[str, ...]:
     """Parse newline-separated text (or a list) into its non-empty, stripped lines."""
     if isinstance(value, list | tuple):
         value = "\n".join(_text_of(item, "text, one entry per line") for item in value)
-    return tuple(lines(_text_of("" if value is None else value, "text, one entry per line")))
+    text = _text_of("" if value is None else value, "text, one entry per line")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _check_address(value: str) -> None:
@@ -317,12 +318,3 @@ def _instance_secret(instance: Path) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def lines(value) -> list[str]:
-    """Split a newline-separated setting into its non-empty, stripped lines."""
-    if not value:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [line.strip() for line in str(value).splitlines() if line.strip()]

@@ -5,7 +5,6 @@ timeout, so a slow or dead mail server costs the commenter nothing and loses not
 """
 
 import logging
-import re
 import smtplib
 import threading
 from email.message import EmailMessage
@@ -20,15 +19,10 @@ from blog.core.models import Comment, CommentStatus
 log = logging.getLogger(__name__)
 
 
-def recipients(setting) -> list[str]:
-    """Split MODERATOR_EMAILS, given one per line or comma-separated."""
-    if isinstance(setting, list | tuple):
-        setting = "\n".join(setting)
-    return [addr.strip() for addr in re.split(r"[,\n]", setting or "") if addr.strip()]
-
-
 def enabled(config) -> bool:
-    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and recipients(config.get("MODERATOR_EMAILS")))
+    """Whether held comments are announced: a mail server, a sender and moderators to tell (settings.py
+    has parsed MODERATOR_EMAILS into a tuple of addresses)."""
+    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and config.get("MODERATOR_EMAILS"))
 
 
 def _external(endpoint: str, **values) -> str:
@@ -46,7 +40,7 @@ def held_message(comment: Comment) -> EmailMessage:
     title = " ".join(article.title.split())  # no line breaks in a header
     message["Subject"] = f"[{config['SITE_NAME']}] Please moderate: “{title}”"
     message["From"] = config["MAIL_FROM"]
-    message["To"] = ", ".join(recipients(config["MODERATOR_EMAILS"]))
+    message["To"] = ", ".join(config["MODERATOR_EMAILS"])
     pending = db.session.scalar(sa.select(sa.func.count(Comment.id)).where(Comment.status == CommentStatus.PENDING))
     message.set_content(
         render_template(

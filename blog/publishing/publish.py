@@ -184,8 +184,8 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
     sequence = public_sequence()
     touched: list[Article] = []
     created: list[Article] = []
-    nav_before = navigation(known.values())
     now = utcnow()
+    nav_before = navigation(known.values(), now)
     for entry in entries:
         article = known.get(entry.slug)
         if entry.rendered is None:
@@ -234,7 +234,7 @@ def store(entries: list[Entry], known: dict[str, Article]) -> Counts:
         search.index(article)  # the search index changes with the article, in this transaction
     stale = {article.id for article in touched}
     every = [*known.values(), *created]
-    if navigation(every) != nav_before:
+    if navigation(every, now) != nav_before:
         # Every page shows the header navigation: a change to it makes every cached page stale.
         stale |= {article.id for article in every}
     # An article's page links its previous and next: a new, withdrawn or re-dated one changes its neighbours'.

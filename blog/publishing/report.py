@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from blog.core.models import Article, ArticleKind, ArticleStatus
+from blog.core.models import Article, ArticleStatus
 
 
 @dataclass
@@ -31,10 +31,6 @@ def count(counts: Counts, article: Article, change: str, now: datetime) -> None:
     setattr(counts, change, getattr(counts, change) + 1)
 
 
-def navigation(articles) -> list[tuple[int, str, str]]:
-    """Return what the header navigation shows of these articles: the public pages with a ``nav`` order."""
-    return sorted(
-        (a.nav_order, a.title, a.slug)
-        for a in articles
-        if a.kind is ArticleKind.PAGE and a.nav_order is not None and a.status is ArticleStatus.PUBLISHED
-    )
+def navigation(articles, now: datetime) -> list[tuple[int, str, str]]:
+    """Return what the header navigation shows of these articles (``Article.in_navigation``)."""
+    return sorted((a.nav_order, a.title, a.slug) for a in articles if a.in_navigation(now))

@@ -10,7 +10,6 @@ The reader's words never reach SQL as SQL: they are cut down to letters and digi
 by one for FTS5 or handed to ``plainto_tsquery`` on PostgreSQL, always as bound parameters.
 """
 
-import html
 import re
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sqlalchemy import event
 
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus
+from blog.core.sanitize import visible_text
 
 TABLE = "article_search"
 MAX_QUERY = 200  # characters of a query that are read; the rest is ignored
@@ -36,7 +36,6 @@ _STORED = str.maketrans("<>", "\x04\x05")
 _SHOWN = str.maketrans("\x04\x05", "<>")
 _MARKED = re.compile(f"{_START}([^{_START}{_STOP}]*){_STOP}")
 _WORD = re.compile(r"[^\W_]+")
-_TAG = re.compile(r"<[^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 
@@ -106,7 +105,7 @@ def tidy(text: str) -> str:
 
 def plain_text(article_html: str) -> str:
     """Return the words a reader sees in an article's HTML: no tags, entities decoded, no control characters."""
-    return tidy(html.unescape(_TAG.sub(" ", article_html)))
+    return tidy(visible_text(article_html))
 
 
 def reader_query(raw: str) -> str:

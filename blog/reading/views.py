@@ -11,7 +11,8 @@ from blog.comments import section, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleKind
+from blog.core.models import Article
+from blog.core.sanitize import visible_text
 from blog.reading import redirects
 from blog.reading.listing import PAGE, listing, neighbours
 
@@ -20,7 +21,6 @@ bp = Blueprint("pages", __name__)
 # A page number is a few digits; anything longer is a typo or a probe, and would make a huge OFFSET.
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")
 WORDS_PER_MINUTE = 230
-_TAG = re.compile(r"<[^>]+>")
 
 
 def public_articles() -> sa.Select:
@@ -32,9 +32,7 @@ def public_articles() -> sa.Select:
 def navigation_pages() -> list[tuple[str, str]]:
     """Return the (slug, title) of each public page with a ``nav`` order, in that order, for the header."""
     query = (
-        sa.select(Article.slug, Article.title)
-        .where(Article.kind == ArticleKind.PAGE, Article.nav_order.is_not(None), Article.is_public())
-        .order_by(Article.nav_order, Article.title)
+        sa.select(Article.slug, Article.title).where(Article.in_navigation()).order_by(Article.nav_order, Article.title)
     )
     try:
         return db.session.execute(query).all()
@@ -223,7 +221,7 @@ def longdate(moment: datetime) -> str:
 @bp.app_template_filter("reading_time")
 def reading_time(html: str) -> int:
     """Return the minutes an article takes to read, at least one."""
-    return max(1, round(len(_TAG.sub(" ", html).split()) / WORDS_PER_MINUTE))
+    return max(1, round(len(visible_text(html).split()) / WORDS_PER_MINUTE))
 
 
 @bp.app_template_filter("comment_count")
