@@ -6,6 +6,7 @@ Two flows, one sub-package each, over a small core:
 - reading: those rows → the pages, feeds and media a reader gets, through the page cache;
 - comments: the Leave a Reply form → cleaning → the moderation rules → a stored Comment;
 - moderation: moderators sign in and decide, and are told of held comments;
+- moving: a WordPress export (WXR) in, as articles and comments, and the site out as one;
 - core: settings, the database and models, errors, security headers, the sanitizer, backups.
 """
 
@@ -30,14 +31,17 @@ def create_app(test_config=None):
     from blog.comments import views as comments
     from blog.moderation import notices, retention, signin
     from blog.moderation import views as admin
+    from blog.moving import commands as moving
     from blog.publishing import publish
-    from blog.reading import archive, feeds, media, pagecache, search_view, versions
+    from blog.reading import archive, feeds, media, pagecache, redirects, search_view, versions
     from blog.reading import views as pages
 
     security.init_app(app)
     errors.init_app(app)
+    redirects.init_app(app)  # a 404 first asks whether the address is an old one
     versions.init_app(app)
     publish.init_app(app)
+    moving.init_app(app)
     backup.init_app(app)
     signin.init_app(app)
     comments.init_app(app)

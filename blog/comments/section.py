@@ -6,7 +6,7 @@ Out: the template context of templates/comments/_section.html. Reads neither the
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import abort, current_app, url_for
@@ -16,7 +16,7 @@ from blog.comments.form import MAX_AUTHOR, MAX_EMAIL, MAX_URL, CommentForm
 from blog.comments.pending import pending_comment
 from blog.comments.posting import comment_id
 from blog.core import sanitize
-from blog.core.models import Article, Comment, utcnow
+from blog.core.models import Article, Comment, CommentKind, utcnow
 
 
 def heading(count: int, title: str) -> str:
@@ -40,6 +40,7 @@ class Section:
     max_depth: int
     form: CommentForm
     closed: bool
+    pings: list = field(default_factory=list)  # pingbacks and trackbacks, listed apart below the threads
     reply_to: Comment | None = None
     reply_shown: bool = False
     message: str = ""
@@ -68,6 +69,8 @@ class Section:
         """Whether a comment is the article's author answering: a moderator's reply (never a reader's,
         whatever name it gives) under the name of the article's byline."""
         byline = self.article.author or current_app.config["SITE_AUTHOR"]
+        if comment.by_post_author:  # imported: WordPress knew the post's author by their account
+            return True
         return comment.moderator_id is not None and comment.author_name.strip().casefold() == byline.strip().casefold()
 
     @staticmethod
@@ -106,7 +109,9 @@ def section_context(
     config = current_app.config
     max_depth = config["THREAD_DEPTH"]
     per_page = config["COMMENTS_PER_PAGE"]
-    approved = threads.approved_comments(article.id)
+    approved, pings = [], []
+    for comment in threads.approved_comments(article.id):
+        (approved if comment.kind is CommentKind.COMMENT else pings).append(comment)
     by_id = {c.id: c for c in approved}
     all_threads = threads.build(approved, max_depth)
     pages = threads.page_count(all_threads, per_page)
@@ -145,6 +150,7 @@ def section_context(
         pages=pages,
         max_depth=max_depth,
         form=form,
+        pings=pings if comment_page == 1 else [],
         closed=rules.comments_closed(article, config, utcnow()),
         reply_to=reply_to_comment,
         reply_shown=reply_to_comment is not None and threads.find(shown, reply_to_comment.id) is not None,

@@ -11,7 +11,7 @@ from flask import url_for
 from sqlalchemy.orm import load_only
 
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus
+from blog.core.models import Comment, CommentKind, CommentStatus
 
 _comments = Comment.__table__
 
@@ -21,8 +21,13 @@ def approved_of(article_id) -> sa.ColumnElement[bool]:
     return sa.and_(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED)
 
 
+def in_threads() -> sa.ColumnElement[bool]:
+    """Return the condition "a comment, not a ping": pings (imported from WordPress) are listed apart."""
+    return Comment.kind == CommentKind.COMMENT
+
+
 def approved_comments(article_id: int) -> list[Comment]:
-    """Return the article's approved comments, oldest first: the one query of the comments section."""
+    """Return the article's approved comments and pings, oldest first: the one query of the comments section."""
     return db.session.scalars(
         sa.select(Comment)
         .options(
@@ -36,6 +41,8 @@ def approved_comments(article_id: int) -> list[Comment]:
                 Comment.status,
                 Comment.created_at,
                 Comment.moderator_id,
+                Comment.kind,
+                Comment.by_post_author,
             )
         )
         .where(approved_of(article_id))
@@ -112,7 +119,9 @@ def page_of(threads: list[list[Node]], comment_id: int, per_page: int) -> int | 
 def comment_pages(article_id: int, per_page: int) -> dict[int, int]:
     """Map each approved comment of an article to the comment page that shows it (for the feed)."""
     rows = db.session.execute(
-        sa.select(Comment.id, Comment.parent_id).where(approved_of(article_id)).order_by(Comment.created_at, Comment.id)
+        sa.select(Comment.id, Comment.parent_id)
+        .where(approved_of(article_id), in_threads())
+        .order_by(Comment.created_at, Comment.id)
     ).all()
     # The nesting depth does not move a comment to another thread, so any depth pages them alike.
     pages = {}
@@ -178,20 +187,29 @@ def _after_flattened(siblings: list[Node], parent: Node) -> int:
 
 
 def _thread_statements():
-    c, approved = _comments.c, CommentStatus.APPROVED
+    c, approved, comment = _comments.c, CommentStatus.APPROVED, CommentKind.COMMENT
     # The comment and its ancestors among the approved comments of its article, up to its thread's
     # first comment: the one whose parent is not among them (build shows such a reply as a thread of
     # its own). UNION, not UNION ALL, so that a cycle in bad data ends.
     ancestor = _comments.alias("ancestor")
     up = (
         sa.select(c.id, c.parent_id, c.created_at)
-        .where(c.id == sa.bindparam("id"), c.article_id == sa.bindparam("article_id"), c.status == approved)
+        .where(
+            c.id == sa.bindparam("id"),
+            c.article_id == sa.bindparam("article_id"),
+            c.status == approved,
+            c.kind == comment,
+        )
         .cte("up", recursive=True)
     )
     up = up.union(
         sa.select(ancestor.c.id, ancestor.c.parent_id, ancestor.c.created_at)
         .join(up, ancestor.c.id == up.c.parent_id)
-        .where(ancestor.c.article_id == sa.bindparam("article_id"), ancestor.c.status == approved)
+        .where(
+            ancestor.c.article_id == sa.bindparam("article_id"),
+            ancestor.c.status == approved,
+            ancestor.c.kind == comment,
+        )
     )
     root = sa.select(up.c.id, up.c.created_at).where(
         sa.or_(up.c.parent_id.is_(None), up.c.parent_id == up.c.id, up.c.parent_id.not_in(sa.select(up.c.id)))
@@ -202,12 +220,16 @@ def _thread_statements():
         c.parent_id.is_(None),
         c.parent_id == c.id,
         ~sa.exists().where(
-            parent.c.id == c.parent_id, parent.c.article_id == c.article_id, parent.c.status == approved
+            parent.c.id == c.parent_id,
+            parent.c.article_id == c.article_id,
+            parent.c.status == approved,
+            parent.c.kind == comment,
         ),
     )
     position = sa.select(sa.func.count()).where(
         c.article_id == sa.bindparam("article_id"),
         c.status == approved,
+        c.kind == comment,
         sa.or_(
             c.created_at < sa.bindparam("created_at"),
             sa.and_(c.created_at == sa.bindparam("created_at"), c.id <= sa.bindparam("id")),

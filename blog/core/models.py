@@ -48,6 +48,13 @@ class ArticleKind(enum.Enum):
     PAGE = "page"  # About and the like: at /<slug>/, but in no list, tag, archive or feed (SPEC §8)
 
 
+class CommentKind(enum.Enum):
+    COMMENT = "comment"
+    # Imported from WordPress: another site's link to the article, shown apart below the comments.
+    PINGBACK = "pingback"
+    TRACKBACK = "trackback"
+
+
 class CommentStatus(enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -173,6 +180,13 @@ class Comment(db.Model):
     # author_email by the validators below, and indexed.
     text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    kind: Mapped[CommentKind] = mapped_column(
+        _enum(CommentKind), default=CommentKind.COMMENT, server_default=CommentKind.COMMENT.value
+    )
+    # Written by the article's author on WordPress (an imported comment with the post author's user id).
+    by_post_author: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The comment's id in the WordPress export it came from, so a second import knows it (blog/moving).
+    wordpress_id: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
@@ -193,6 +207,7 @@ class Comment(db.Model):
         # The duplicate check (same article, same words, same name or email): without it the check
         # reads every comment of the article on each post.
         sa.Index("ix_comment_article_fingerprint", "article_id", "text_fingerprint"),
+        sa.Index("ix_comment_article_wordpress_id", "article_id", "wordpress_id", unique=True),
     )
 
     @validates("raw_text")
@@ -244,6 +259,24 @@ class ModerationEvent(db.Model):
     comment: Mapped[Comment | None] = relationship(back_populates="events")
 
     __table_args__ = (sa.Index("ix_moderation_event_comment", "comment_id"),)
+
+
+class Redirect(db.Model):
+    """An old address of an article, such as a WordPress permalink, that answers 301 with its own."""
+
+    path: Mapped[str] = mapped_column(sa.String(500), primary_key=True)  # "/?p=12", "/2013/01/11/hello/"
+    slug: Mapped[str] = mapped_column(sa.String(200))
+
+
+class ImportedFile(db.Model):
+    """An article file an import wrote, with the hash of what it wrote: a file that no longer has
+    that hash was edited since, and the next import leaves it alone (blog/moving/importer.py)."""
+
+    __tablename__ = "imported_file"
+
+    path: Mapped[str] = mapped_column(sa.String(500), primary_key=True)  # relative to the content folder
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class LoginFailure(db.Model):

@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "delete": "Deleted permanently",
     "edit": "Edited",
     "reply": "Replied",
+    "imported": "Imported",
 }
 
 

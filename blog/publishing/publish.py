@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -251,13 +252,15 @@ def _store_tags(article: Article, names: list[str]) -> None:
         row.name = wanted[row.slug]
 
 
-def publish(content_dir, *, force: bool = False) -> Counts:
+def publish(content_dir, *, force: bool = False, then: Callable[[], None] | None = None) -> Counts:
     """Publish every article under ``content_dir`` in one transaction, or nothing at all.
 
     Files are read, rendered and their images resized before the write lock is taken, so readers
     posting comments meanwhile are not kept waiting; under the lock, what is stored is read again and,
     should another publish have changed it in between, every file is judged again against that.
 
+    :param then: more writes for the same transaction, made after the articles are stored (an import's
+        comments); if it raises, nothing is stored.
     :raise PublishError: when any file has a problem; the database is left as it was.
     """
     content_dir = Path(content_dir)
@@ -274,6 +277,8 @@ def publish(content_dir, *, force: bool = False) -> Counts:
         if _state(known) != seen:  # another publish stored something since: decide again against it
             entries = prepare(content_dir, known, max_bytes=max_bytes, force=force)
         counts = store(entries, known)
+        if then is not None:
+            then()
         db.session.commit()
     except BaseException:
         db.session.rollback()

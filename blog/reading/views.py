@@ -13,6 +13,7 @@ from blog.core.errors import MESSAGES
 from blog.core.extensions import db
 from blog.core.models import Article
 from blog.core.sanitize import visible_text
+from blog.reading import redirects
 from blog.reading.listing import PAGE, listing, neighbours
 
 bp = Blueprint("pages", __name__)
@@ -135,6 +136,8 @@ def page_number() -> int:
 @bp.get("/")
 def index():
     """Show the newest published articles; ``?page=N`` moves (301) to its canonical /page/N/."""
+    if old := redirects.old_query_address():  # WordPress's /?p=ID of an imported post
+        return redirects.moved(old) or abort(404)
     if "page" in request.args:
         n = page_number()
         return redirect(url_for("pages.index_page", n=n) if n > 1 else url_for("pages.index"), 301)

@@ -1,0 +1,151 @@
+"""``flask export wxr FILE``: the site as WXR 1.2, the file WordPress's importer (Tools → Import) reads.
+
+Articles and pages are written one at a time with their comments (threads, statuses, pings), so the
+file is never held in memory whole. A comment's text is written as its author typed it, which is what
+WordPress stores; an article's is its rendered HTML, with absolute image addresses.
+"""
+
+import re
+from collections import Counter
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import sqlalchemy as sa
+from flask import current_app
+
+from blog.core.extensions import db
+from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentKind, CommentStatus, utcnow
+from blog.publishing.source import tag_slug
+
+WP = "http://wordpress.org/export/1.2/"
+APPROVED = {
+    CommentStatus.APPROVED: "1",
+    CommentStatus.PENDING: "0",
+    CommentStatus.SPAM: "spam",
+    CommentStatus.TRASH: "trash",
+}
+PING_TYPES = {CommentKind.PINGBACK: "pingback", CommentKind.TRACKBACK: "trackback"}
+
+
+def cdata(text: str) -> str:
+    """Return text as CDATA, however it is made (a ``]]>`` inside is split across two sections)."""
+    return "<![CDATA[" + (text or "").replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _date(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _login(name: str) -> str:
+    return tag_slug(name)[:60] or "editor"
+
+
+def _html(article: Article, site_url: str) -> str:
+    html = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
+    # /media/ and other site paths become absolute, so the importer on another host can find them.
+    html = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", html)
+    return re.sub(
+        r'(\ssrcset=")([^"]*)"',
+        lambda m: m.group(1) + ", ".join(_absolute(part.strip(), site_url) for part in m.group(2).split(",")) + '"',
+        html,
+    )
+
+
+def _absolute(candidate: str, site_url: str) -> str:
+    return site_url + candidate if candidate.startswith("/") and not candidate.startswith("//") else candidate
+
+
+def write(path: Path, site_url: str) -> Counter:
+    """Write every article and page that is not withdrawn, with its comments; return what was written."""
+    counts: Counter = Counter()
+    articles = db.session.scalars(
+        sa.select(Article).where(Article.status != ArticleStatus.WITHDRAWN).order_by(Article.published_at, Article.id)
+    ).all()
+    authors = {
+        _login(a.author or current_app.config["SITE_AUTHOR"]): a.author or current_app.config["SITE_AUTHOR"]
+        for a in articles
+    }
+    author_ids = {login: n for n, login in enumerate(sorted(authors), 1)}
+    tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
+    config = current_app.config
+    now = utcnow()
+    with Path(path).open("w", encoding="utf-8") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8" ?>\n')
+        out.write(
+            '<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"'
+            ' xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
+            f' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{WP}">\n<channel>\n'
+        )
+        out.write(f"<title>{escape(config['SITE_NAME'])}</title>\n<link>{escape(site_url)}</link>\n")
+        out.write(f"<description>{escape(config['SITE_DESCRIPTION'])}</description>\n")
+        out.write(f"<pubDate>{format_datetime(now)}</pubDate>\n<language>en</language>\n")
+        out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{escape(site_url)}</wp:base_site_url>\n")
+        out.write(f"<wp:base_blog_url>{escape(site_url)}</wp:base_blog_url>\n")
+        for login, name in sorted(authors.items()):
+            out.write(
+                f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
+                f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(name)}"
+                "</wp:author_display_name></wp:author>\n"
+            )
+        for n, (slug, name) in enumerate(tags, 1):
+            out.write(
+                f"<wp:tag><wp:term_id>{n}</wp:term_id><wp:tag_slug>{cdata(slug)}</wp:tag_slug>"
+                f"<wp:tag_name>{cdata(name)}</wp:tag_name></wp:tag>\n"
+            )
+        for article in articles:
+            login = _login(article.author or config["SITE_AUTHOR"])
+            counts["pages" if article.kind is ArticleKind.PAGE else "posts"] += 1
+            counts["comments"] += _item(out, article, site_url, login, author_ids[login], now)
+        out.write("</channel>\n</rss>\n")
+    return counts
+
+
+def _item(out, article: Article, site_url: str, login: str, author_id: int, now) -> int:
+    status = "draft" if article.status is ArticleStatus.DRAFT else "future" if article.published_at > now else "publish"
+    out.write("<item>\n")
+    out.write(f"<title>{escape(article.title)}</title>\n<link>{escape(f'{site_url}/{article.slug}/')}</link>\n")
+    out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
+    out.write(
+        f'<guid isPermaLink="false">{escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
+    )
+    out.write(f"<content:encoded>{cdata(_html(article, site_url))}</content:encoded>\n")
+    out.write(f"<excerpt:encoded>{cdata(article.summary)}</excerpt:encoded>\n")
+    out.write(f"<wp:post_id>{article.id}</wp:post_id>\n")
+    out.write(f"<wp:post_date>{_date(article.published_at)}</wp:post_date>\n")
+    out.write(f"<wp:post_date_gmt>{_date(article.published_at)}</wp:post_date_gmt>\n")
+    out.write(f"<wp:comment_status>{'open' if article.comments_open else 'closed'}</wp:comment_status>\n")
+    out.write(f"<wp:ping_status>closed</wp:ping_status>\n<wp:post_name>{cdata(article.slug)}</wp:post_name>\n")
+    out.write(f"<wp:status>{status}</wp:status>\n<wp:post_parent>0</wp:post_parent>\n")
+    out.write(f"<wp:menu_order>{article.nav_order or 0}</wp:menu_order>\n")
+    out.write(f"<wp:post_type>{'page' if article.kind is ArticleKind.PAGE else 'post'}</wp:post_type>\n")
+    out.write("<wp:post_password></wp:post_password>\n<wp:is_sticky>0</wp:is_sticky>\n")
+    for tag in article.tags:
+        out.write(
+            f'<category domain="post_tag" nicename={quoteattr(tag_slug(str(tag)))}>{cdata(str(tag))}</category>\n'
+        )
+    written = 0
+    comments = db.session.scalars(
+        sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.created_at, Comment.id)
+    )
+    for c in comments:
+        written += 1
+        out.write(
+            "<wp:comment>"
+            f"<wp:comment_id>{c.id}</wp:comment_id>"
+            f"<wp:comment_author>{cdata(c.author_name)}</wp:comment_author>"
+            f"<wp:comment_author_email>{cdata(c.author_email)}</wp:comment_author_email>"
+            f"<wp:comment_author_url>{cdata(c.author_url)}</wp:comment_author_url>"
+            f"<wp:comment_author_IP>{cdata(c.author_ip)}</wp:comment_author_IP>"
+            f"<wp:comment_date>{_date(c.created_at)}</wp:comment_date>"
+            f"<wp:comment_date_gmt>{_date(c.created_at)}</wp:comment_date_gmt>"
+            f"<wp:comment_content>{cdata(c.raw_text)}</wp:comment_content>"
+            f"<wp:comment_approved>{APPROVED[c.status]}</wp:comment_approved>"
+            f"<wp:comment_type>{PING_TYPES.get(c.kind, '')}</wp:comment_type>"
+            f"<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>"
+            f"<wp:comment_user_id>{author_id if c.by_post_author else 0}</wp:comment_user_id>"
+            f"<wp:comment_agent>{cdata(c.user_agent)}</wp:comment_agent>"
+            "</wp:comment>\n"
+        )
+    out.write("</item>\n")
+    return written
