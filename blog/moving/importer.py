@@ -13,16 +13,12 @@ blogger edited since the import wrote it (blog/core/models.py ImportedFile) is n
 without ``--force``.
 """
 
-import hashlib
-import shutil
 import tempfile
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
-import yaml
 
 from blog.core import sanitize
 from blog.core.extensions import db
@@ -36,13 +32,11 @@ from blog.core.models import (
     Redirect,
     utcnow,
 )
-from blog.moving import convert, wxr
+from blog.moving import convert, posts, wxr
+from blog.moving.report import Report
 from blog.publishing.publish import publish
-from blog.publishing.source import FIELDS, RESERVED_SLUGS, YEAR_RE, tag_slug
 
 IMPORTER = "WordPress import"  # the name the admin's history gives the import
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
-STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft", "private": "draft"}
 COMMENT_STATUSES = {
     "1": CommentStatus.APPROVED,
     "0": CommentStatus.PENDING,
@@ -54,159 +48,6 @@ COMMENT_KINDS = {"": CommentKind.COMMENT, "comment": CommentKind.COMMENT}
 PING_KINDS = {"pingback": CommentKind.PINGBACK, "trackback": CommentKind.TRACKBACK}
 # The lengths of the Comment columns an imported value is cut to.
 LIMITS = {"author_name": 245, "author_email": 100, "author_url": 200, "author_ip": 45, "user_agent": 255}
-_SUMMARY_MAX = 500
-_TITLE_MAX = 300
-
-
-@dataclass
-class Report:
-    """What a run did, per type, and everything it could not carry."""
-
-    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
-    notes: list[str] = field(default_factory=list)
-    published: str = ""
-
-    ORDER = {
-        "posts": ("created", "updated", "unchanged", "skipped"),
-        "pages": ("created", "updated", "unchanged", "skipped"),
-        "comments": ("created", "unchanged", "skipped"),
-        "pings": ("created", "unchanged", "skipped"),
-        "images": ("copied", "unchanged", "missing"),
-        "old addresses": ("created", "unchanged"),
-    }
-
-    def add(self, kind: str, what: str, n: int = 1) -> None:
-        self.counts[kind][what] += n
-
-    def lines(self) -> list[str]:
-        out = [
-            f"{kind}: " + ", ".join(f"{self.counts[kind][what]} {what}" for what in whats)
-            for kind, whats in self.ORDER.items()
-        ]
-        if self.published:
-            out.append(f"published: {self.published}")
-        return out + self.notes
-
-
-@dataclass
-class Planned:
-    """One post or page: where its file goes, what it holds, and what the run does with it."""
-
-    item_id: int
-    slug: str
-    path: str  # relative to the content folder
-    sha256: str  # of the file's bytes as the import writes them
-    action: str  # created, updated, unchanged, skipped
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _slug(item: wxr.Item, taken: set[str]) -> str:
-    """Return the post's slug: WordPress's own when our rules allow it, else one made from its title."""
-    for candidate in (unquote(item.name), convert.plain(item.title), f"post-{item.id}"):
-        slug = tag_slug(candidate)[:190].strip("-")
-        if slug:
-            break
-    if slug in RESERVED_SLUGS or YEAR_RE.fullmatch(slug) or slug in taken:
-        slug = f"{slug}-{item.id}"
-    taken.add(slug)
-    return slug
-
-
-class _Media:
-    """Images of the posts: copied from ``--media-dir`` beside the articles' images, or reported missing."""
-
-    def __init__(self, media_dir: Path | None, images_dir: Path, report: Report):
-        self.media_dir = media_dir
-        self.images_dir = images_dir
-        self.report = report
-        self.copies: dict[Path, Path] = {}  # destination → source
-        self.seen: dict[str, str] = {}
-        self.base_url = ""  # the old site's address, for images given relative to it
-
-    @staticmethod
-    def relative(url: str) -> str | None:
-        """Return an upload's path below ``uploads/`` (``2013/03/x.jpg``), or None for another address."""
-        path = unquote(urlsplit(url).path)
-        if "/wp-content/uploads/" in path:
-            path = path.split("/wp-content/uploads/", 1)[1]
-            parts = path.split("/")
-            if len(parts) > 2 and parts[0] == "sites" and parts[1].isdigit():  # a multisite's uploads
-                path = "/".join(parts[2:])
-        elif urlsplit(url).netloc.endswith(".files.wordpress.com") or path.startswith("/media/"):
-            path = path.split("/media/", 1)[1] if path.startswith("/media/") else path.lstrip("/")
-        else:
-            return None
-        parts = [p for p in path.split("/") if p not in ("", ".", "..")]
-        return "/".join(parts) if parts and path.lower().endswith(IMAGE_SUFFIXES) else None
-
-    def url(self, url: str) -> str:
-        """Return the address the Markdown gives this image: ``images/…`` when its file was found."""
-        if url in self.seen:
-            return self.seen[url]
-        relative = self.relative(url)
-        found = None
-        if relative and self.media_dir is not None:
-            found = next(
-                (f for f in (self.media_dir / relative, self.media_dir / Path(relative).name) if f.is_file()), None
-            )
-        if found is None:
-            # An address relative to the old site stays pointing there: relative, it would name a
-            # file in our content folder, which publishing would look for and refuse.
-            self.seen[url] = urljoin(self.base_url + "/", url) if self.base_url else url
-            if not urlsplit(self.seen[url]).scheme:
-                self.seen[url] = ""
-            if relative or url.lower().split("?")[0].endswith(IMAGE_SUFFIXES):
-                self.report.add("images", "missing")
-                self.report.notes.append(f"missing image (kept as a link with its alt text and caption): {url}")
-            return self.seen[url]
-        destination = self.images_dir / relative
-        self.copies[destination] = found
-        self.seen[url] = f"images/{relative}"
-        return self.seen[url]
-
-
-def _front_matter(item: wxr.Item, site: wxr.Site, summary: str, report: Report) -> dict:
-    kind = "page" if item.type == "page" else "article"
-    meta: dict = {"title": convert.plain(item.title)[:_TITLE_MAX] or "(no title)", "type": kind}
-    if item.date_gmt is not None:
-        meta["date"] = item.date_gmt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    elif kind == "article":
-        meta["date"] = "1970-01-01T00:00:00Z"
-        report.notes.append(f"post {item.id} has no date; 1970-01-01 was given")
-    author = site.authors.get(item.creator, item.creator)
-    if author:
-        meta["author"] = convert.plain(author)[:200]
-    if summary:
-        meta["summary"] = summary[:_SUMMARY_MAX]
-    if kind == "article":
-        tags, slugs = [], set()
-        for domain, nicename, name in item.categories:
-            if domain not in ("category", "post_tag") or nicename == "uncategorized":
-                continue
-            name = convert.plain(name)[:100]
-            if not tag_slug(name):
-                name = unquote(nicename)[:100]  # a name of no Latin letters: its slug names it
-            if tag_slug(name) and tag_slug(name) not in slugs:
-                slugs.add(tag_slug(name))
-                tags.append(name)
-        if tags:
-            meta["tags"] = tags
-    status = STATUSES[item.status]
-    if item.password:
-        status = "draft"
-        report.notes.append(f"'{meta['title']}' is password-protected on WordPress: imported as a draft")
-    meta["status"] = status
-    meta["comments"] = "open" if item.comment_status == "open" else "closed"
-    assert set(meta) <= set(FIELDS)
-    return meta
-
-
-def _file_bytes(meta: dict, body: str) -> bytes:
-    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
-    return f"---\n{header}---\n\n{body}".encode()
 
 
 class Importer:
@@ -241,7 +82,7 @@ class Importer:
 
     # -- second read: the posts and pages, as files --
 
-    def plan(self, staging: Path, media: _Media) -> list[Planned]:
+    def plan(self, staging: Path, media: posts.Media) -> list[posts.Planned]:
         by_parent = self._attachments()
         media.base_url = self.site.base_url.rstrip("/")
         stored = {row.path: row.sha256 for row in db.session.scalars(sa.select(ImportedFile))}
@@ -251,11 +92,11 @@ class Importer:
             if item.type not in ("post", "page"):
                 continue
             kind = "posts" if item.type == "post" else "pages"
-            if item.status not in STATUSES:
+            if item.status not in posts.STATUSES:
                 self.report.add(kind, "skipped")
                 self.report.notes.append(f"{item.type} {item.id} skipped: its status is {item.status or 'none'!r}")
                 continue
-            slug = _slug(item, taken)
+            slug = posts.slug_of(item, taken)
             self.slugs[item.id] = slug
             self.authors[item.id] = self.site.author_ids.get(item.creator, 0)
 
@@ -268,13 +109,15 @@ class Importer:
             converted = convert.convert(item.content, item.excerpt, image_url=media.url, gallery=gallery)
             for name in converted.shortcodes:
                 self.report.notes.append(f"shortcode [{name}] kept as text in '{convert.plain(item.title)}' ({slug})")
-            data = _file_bytes(_front_matter(item, self.site, converted.summary, self.report), converted.markdown)
+            data = posts.file_bytes(
+                posts.front_matter(item, self.site, converted.summary, self.report), converted.markdown
+            )
             relative = f"{slug}.md"
             action = self._decide(self.content_dir / relative, data, stored.get(relative))
             self.report.add(kind, action)
             if action in ("created", "updated"):
                 (staging / relative).write_bytes(data)
-            planned.append(Planned(item.id, slug, relative, _sha(data), action))
+            planned.append(posts.Planned(item.id, slug, relative, posts.sha(data), action))
             if action == "skipped" and relative not in stored:
                 del self.slugs[item.id]  # the file there is another article: its comments are not this post's
                 continue
@@ -287,7 +130,7 @@ class Importer:
         current = target.read_bytes()
         if current == data:
             return "unchanged"
-        if self.force or (written_sha is not None and _sha(current) == written_sha):
+        if self.force or (written_sha is not None and posts.sha(current) == written_sha):
             return "updated"
         why = "edited since the last import" if written_sha else "not written by an import"
         self.report.notes.append(f"{target.name} skipped: {why}; --force overwrites it")
@@ -313,7 +156,7 @@ class Importer:
 
     # -- in the publish transaction: old addresses, the files' record, the comments --
 
-    def store(self, planned: list[Planned], *, dry_run: bool = False) -> None:
+    def store(self, planned: list[posts.Planned], *, dry_run: bool = False) -> None:
         existing = dict(db.session.execute(sa.select(Redirect.path, Redirect.slug)).all())
         for path, slug in self.redirects.items():
             if existing.get(path) == slug:
@@ -438,10 +281,10 @@ def run(
     """
     content_dir = Path(content_dir)
     importer = Importer(path, content_dir, media_dir, force=force, pings=pings)
-    media = _Media(importer.media_dir, content_dir / "images", importer.report)
+    media = posts.Media(importer.media_dir, content_dir / "images", importer.report)
     with tempfile.TemporaryDirectory(prefix="wxr-import-") as staging:
         planned = importer.plan(Path(staging), media)
-        copies = {dest: src for dest, src in media.copies.items() if not _same_file(dest, src)}
+        copies = {dest: src for dest, src in media.copies.items() if not posts.same_file(dest, src)}
         importer.report.add("images", "copied", len(copies))
         importer.report.add("images", "unchanged", len(media.copies) - len(copies))
         if dry_run:
@@ -449,7 +292,7 @@ def run(
             db.session.rollback()
             return importer.report
         content_dir.mkdir(parents=True, exist_ok=True)
-        undo = _place(planned, Path(staging), content_dir, copies)
+        undo = posts.place(planned, Path(staging), content_dir, copies)
         try:
             counts = publish(content_dir, then=lambda: importer.store(planned))
         except BaseException:
@@ -457,30 +300,3 @@ def run(
             raise
     importer.report.published = str(counts)
     return importer.report
-
-
-def _same_file(destination: Path, source: Path) -> bool:
-    return destination.is_file() and destination.read_bytes() == source.read_bytes()
-
-
-def _place(planned: list[Planned], staging: Path, content_dir: Path, copies: dict[Path, Path]):
-    """Move the staged files and copy the images into the content folder; return what puts it back."""
-    before: dict[Path, bytes | None] = {}
-    for plan in planned:
-        if plan.action in ("created", "updated"):
-            target = content_dir / plan.path
-            before[target] = target.read_bytes() if target.exists() else None
-            shutil.move(staging / plan.path, target)
-    for destination, source in copies.items():
-        before[destination] = destination.read_bytes() if destination.exists() else None
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
-
-    def undo() -> None:
-        for target, data in before.items():
-            if data is None:
-                target.unlink(missing_ok=True)
-            else:
-                target.write_bytes(data)
-
-    return undo
