@@ -98,7 +98,7 @@ def describe(name: str) -> str:
         "d": f"link to {value}",
         "u": f"website {value}",
         "n": f"name {value}",
-        "links": f"{value} links",
-        "repeats": f"same text {value}× elsewhere",
+        "links": "1 link" if value == "1" else f"{value} links",
+        "repeats": f"same text {value} times elsewhere",
         "len": "length",
     }.get(kind, name)
