@@ -15,7 +15,7 @@ from blog.core.normalise import text_shape
 from blog.core.sanitize import clean_comment
 from blog.moderation import actions
 from blog.spam import features, model, store
-from tests.actions import act, location_ids, login, post_comment, queue, status_of
+from tests.actions import location_ids, login, post_comment, queue, status_of
 from tests.conftest import corpus
 from tests.factories import make_comment, make_moderator
 
@@ -143,14 +143,16 @@ def test_three_spam_decisions_send_a_fourth_similar_comment_to_spam(client, arti
     before = verdict_of(WATCHES.format(n=4)).score
     assert before < 0.5
     ids = [
-        location_ids(post_comment(client, comment=WATCHES.format(n=n), author=f"Watch {n}", email=f"w{n}@example.net"))[0]
+        location_ids(post_comment(client, comment=WATCHES.format(n=n), author=f"Watch {n}", email=f"w{n}@example.net"))[
+            0
+        ]
         for n in range(3)
     ]
     assert all(status_of(i) is P for i in ids)
     actions.apply(ids, "spam", mod)
     assert lessons() == 3
 
-    response = post_comment(client, comment=WATCHES.format(n=4), author="Watch 4", email="w4@example.net")
+    response = post_comment(client, comment=WATCHES.format(n=4), author="W 4", email="w4@example.net")
     fourth = db.session.get(Comment, location_ids(response)[0])
     assert fourth.status is S
     assert fourth.reasons[0].startswith("spam score ") and "cheap example" in fourth.reasons[0]
