@@ -7,6 +7,7 @@ Two flows, one sub-package each, over a small core:
 - comments: the Leave a Reply form → cleaning → the moderation rules → a stored Comment;
 - moderation: moderators sign in and decide, and are told of held comments;
 - moving: a WordPress export (WXR) in, as articles and comments, and the site out as one;
+- spam: the spam filter that scores each new comment and learns from the moderators' decisions;
 - core: settings, the database and models, errors, security headers, the sanitizer, backups.
 """
 
@@ -35,6 +36,7 @@ def create_app(test_config=None):
     from blog.publishing import publish
     from blog.reading import archive, feeds, media, pagecache, redirects, search_view, versions
     from blog.reading import views as pages
+    from blog.spam import commands as spam
 
     security.init_app(app)
     errors.init_app(app)
@@ -47,6 +49,7 @@ def create_app(test_config=None):
     comments.init_app(app)
     retention.init_app(app)
     notices.init_app(app)
+    spam.init_app(app)
     app.register_blueprint(signin.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(comments.bp)

@@ -213,6 +213,7 @@ def test_rules_are_in_spec_order():
     assert [r.__name__ for r in moderation.RULES] == [
         "honeypot",
         "disallowed_key",
+        "spam_score",
         "too_many_links",
         "moderation_key",
         "moderation_setting",

@@ -22,6 +22,7 @@ GOOD = [
     ("COMMENT_FLOOD_SECONDS", "30", 30),
     ("COMMENT_FLOOD_SECONDS", 0, 0),
     ("COMMENT_MAX_LINKS", 0, 0),  # 0 turns the rule off, as moderation.too_many_links reads it
+    ("SPAM_THRESHOLD", "1", 1.0),  # 1: nothing is sent to Spam by its score
     ("COMMENT_MODERATION_KEYS", "casino\n spammer@bad.example \n\n", ("casino", "spammer@bad.example")),
     ("COMMENT_MODERATION_KEYS", ["casino", 198], ("casino", "198")),
     ("COMMENT_DISALLOWED_KEYS", "", ()),
@@ -59,6 +60,7 @@ BAD = [
     ("COMMENT_MODERATION", "some", "must be one of all, previously-approved, none, not 'some'"),
     ("COMMENT_FLOOD_SECONDS", -1, "must be a whole number from 0 to 86400, not '-1'"),
     ("COMMENT_MAX_LINKS", "two", "must be a whole number from 0 to 1000, not 'two'"),
+    ("SPAM_THRESHOLD", "0.3", "must be a number from 0.5 to 1, not '0.3'"),
     ("COMMENT_MODERATION_KEYS", True, "must be text, one entry per line, not 'True'"),
     ("COMMENT_DISALLOWED_KEYS", {"casino": 1}, "must be text, one entry per line, not \"{'casino': 1}\""),
     ("COMMENT_CHECK_DELIVERABILITY", "maybe", "must be true or false (or yes/no, 1/0), not 'maybe'"),

@@ -22,6 +22,7 @@ from blog.core.database import end_transaction
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, Moderator, utcnow
 from blog.reading import versions
+from blog.spam import store as spam_filter
 
 CLOSED = "Sorry, comments are closed for this item."
 REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
@@ -191,6 +192,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     _check_not_a_moderator(connection, form)
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
     fingerprint, email_key = normalise.text_fingerprint(text), normalise.email_key(email)
+    shape = normalise.text_shape(text)
     if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every post
         connection.execute(_SENDER_LOCK, {"ip": ip, "email_key": email_key})
     facts = connection.execute(
@@ -211,6 +213,10 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     if wait:
         raise Refused(429, flood_message(wait), retry_after=wait)
 
+    spam = spam_filter.judge(
+        connection,
+        spam_filter.Example(text, html, author, url, shape, article.id, ip, email_key, now),
+    )
     candidate = moderation.Candidate(
         text=text,
         html=html,
@@ -222,6 +228,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
         and connection.execute(_APPROVED_BEFORE, {"email_key": email_key, "email": email}).first() is not None,
+        spam=spam,
     )
     status, reasons = moderation.decide(candidate, config)
     return article, dict(
@@ -235,6 +242,8 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         user_agent=user_agent,
         raw_text=text,
         text_fingerprint=fingerprint,
+        text_shape=shape,
+        spam_score=spam.score,
         html=html,
         status=status,
         reasons=reasons,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from blog.core.models import CommentStatus
 from blog.core.sanitize import links_in
+from blog.spam.model import Verdict as SpamVerdict
 
 Verdict = tuple[CommentStatus, str]
 
@@ -28,6 +29,8 @@ class Candidate:
     honeypot: str = ""
     # Whether this email already has an approved comment (only needed for `previously-approved`).
     previously_approved: bool = False
+    # The spam filter's verdict (blog/spam/), scored before the rules run; None: not scored.
+    spam: SpamVerdict | None = None
 
     def fields(self) -> tuple[str, ...]:
         return (self.author, self.email, self.url, self.text, self.ip, self.user_agent)
@@ -55,6 +58,13 @@ def disallowed_key(candidate: Candidate, config: Mapping) -> Verdict | None:
     key = _matching_key(config["COMMENT_DISALLOWED_KEYS"], candidate)
     if key is not None:
         return CommentStatus.TRASH, f"disallowed key: {key}"
+    return None
+
+
+def spam_score(candidate: Candidate, config: Mapping) -> Verdict | None:
+    """The spam filter scores it at the threshold or above: spam, with the features that weighed most."""
+    if candidate.spam is not None and candidate.spam.score >= config["SPAM_THRESHOLD"]:
+        return CommentStatus.SPAM, candidate.spam.reason()
     return None
 
 
@@ -90,7 +100,7 @@ def moderation_setting(candidate: Candidate, config: Mapping) -> Verdict:
     return CommentStatus.PENDING, "held for moderation"
 
 
-RULES = (honeypot, disallowed_key, too_many_links, moderation_key, moderation_setting)
+RULES = (honeypot, disallowed_key, spam_score, too_many_links, moderation_key, moderation_setting)
 
 
 def decide(candidate: Candidate, config: Mapping, rules=RULES) -> tuple[CommentStatus, list[str]]:

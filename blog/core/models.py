@@ -187,6 +187,12 @@ class Comment(db.Model):
     by_post_author: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The comment's id in the WordPress export it came from, so a second import knows it (blog/moving).
     wordpress_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The spam filter (blog/spam/): how spammy the comment looked when posted (None: posted before the filter,
+    # or by a moderator), the words-only hash its repetition feature counts, and the lesson the filter has
+    # taken from the moderators' decision on it ("spam", "ham"; None: none yet), so a decision teaches once.
+    spam_score: Mapped[float | None] = mapped_column(sa.Float)
+    text_shape: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
+    spam_label: Mapped[str | None] = mapped_column(sa.String(4))
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
@@ -208,11 +214,14 @@ class Comment(db.Model):
         # reads every comment of the article on each post.
         sa.Index("ix_comment_article_fingerprint", "article_id", "text_fingerprint"),
         sa.Index("ix_comment_article_wordpress_id", "article_id", "wordpress_id", unique=True),
+        # The spam filter's repetition feature: recent comments of the same shape.
+        sa.Index("ix_comment_shape_created", "text_shape", "created_at"),
     )
 
     @validates("raw_text")
     def _fingerprint_text(self, key, value):
         self.text_fingerprint = normalise.text_fingerprint(value or "")
+        self.text_shape = normalise.text_shape(value or "")
         return value
 
     @validates("author_email")
@@ -291,3 +300,29 @@ class LoginFailure(db.Model):
         sa.Index("ix_login_failure_username_created", "username", "created_at"),
         sa.Index("ix_login_failure_ip_created", "ip", "created_at"),
     )
+
+
+class SpamWeight(db.Model):
+    """What this site's moderators have taught the spam filter: one hashed feature's weight, added to the
+    shipped starting model's (blog/spam/store.py). ``version`` is the model version that last wrote it,
+    so a worker reads only the weights that changed since its copy."""
+
+    __tablename__ = "spam_weight"
+
+    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    weight: Mapped[float] = mapped_column(sa.Float)
+    version: Mapped[int] = mapped_column()
+
+    __table_args__ = (sa.Index("ix_spam_weight_version", "version"),)
+
+
+class SpamModel(db.Model):
+    """The one row that says which version of the learnt weights is current (``generation`` moves when
+    ``spam retrain`` starts again from the starting model) and how many decisions taught it."""
+
+    __tablename__ = "spam_model"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    version: Mapped[int] = mapped_column(default=0)
+    generation: Mapped[int] = mapped_column(default=0)
+    lessons: Mapped[int] = mapped_column(default=0)

@@ -76,3 +76,19 @@ def name_skeleton(name: str) -> str:
 def has_visible(text: str) -> bool:
     """Tell whether a short field (a name) shows anything once invisible characters are taken out."""
     return any(not ch.isspace() for ch in INVISIBLE.sub("", text))
+
+
+_DIGITS = re.compile(r"\d+")
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def text_shape(text: str) -> str:
+    """Return a short hash of the text's words with case, spacing, digits and punctuation dropped.
+
+    "Get FREE codes 1 at zq1.example" and "get free codes 2 at zq2.example" share it: the spam filter's
+    repetition feature counts recent comments of the same shape (Comment.text_shape, indexed).
+    """
+    words = _WORDS.findall(_DIGITS.sub("", comparable_text(text)))
+    if not words:
+        return ""
+    return hashlib.blake2b(" ".join(words).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()

@@ -169,6 +169,9 @@ SETTINGS = (
     Setting("COMMENT_MODERATION", "all", one_of("all", "previously-approved", "none"), "which comments are held"),
     Setting("COMMENT_FLOOD_SECONDS", 15, whole(0, 86400), "least time between two comments; 0 off"),
     Setting("COMMENT_MAX_LINKS", 2, whole(0, 1000), "this many links or more holds a comment; 0 off"),
+    Setting(
+        "SPAM_THRESHOLD", 0.92, number(0.5, 1), "a spam score this high or higher sends a comment to Spam; 1 never"
+    ),
     Setting("COMMENT_MODERATION_KEYS", "", lines_of, "words, emails or IPs that hold a comment"),
     Setting("COMMENT_DISALLOWED_KEYS", "", lines_of, "words, emails or IPs that trash a comment"),
     Setting("COMMENT_CHECK_DELIVERABILITY", False, boolean, "look up the commenter's mail domain in DNS"),

@@ -14,6 +14,7 @@ from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, ModerationEvent, Moderator, utcnow
 from blog.core.sanitize import clean_comment
 from blog.reading.versions import touch_article
+from blog.spam import store as spam_filter
 
 PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.PENDING,
@@ -22,6 +23,9 @@ PENDING, APPROVED, SPAM, TRASH = (
     CommentStatus.TRASH,
 )
 MAX_BULK = 1000
+# What each decision teaches the spam filter (blog/spam/): Trash, Unapprove and Restore teach nothing, since
+# a comment is trashed for being off topic or rude as often as for being spam.
+LESSONS = {"approve": "ham", "not-spam": "ham", "spam": "spam"}
 
 
 class ActionError(Exception):
@@ -131,6 +135,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
     outcome.skipped = sorted(set(ids) - {c.id for c in comments})
     now = utcnow()
     touched = set()
+    lessons = []
     for comment in comments:
         before = comment.status
         if before not in action.sources:
@@ -156,13 +161,24 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
                 comment.approved_at = now
             _record(comment.id, moderator, action.slug, before, after, when=now)
             touched.add(comment.article_id)
+            lessons += _lesson(comment, LESSONS.get(action.slug))
         outcome.changed.append(comment.id)
     db.session.flush()
+    spam_filter.teach(db.session.connection(), lessons)
     for article_id in sorted(touched):
         touch_article(article_id)
     db.session.commit()
     outcome.skipped.sort()
     return outcome
+
+
+def _lesson(comment: Comment, label: str | None) -> list[tuple[spam_filter.Example, bool]]:
+    """Return what deciding this comment teaches the spam filter: nothing when it has already learnt
+    that label from it (Not spam, then Approve, is one lesson), nothing for a moderator's own reply."""
+    if label is None or comment.spam_label == label or comment.moderator_id is not None:
+        return []
+    comment.spam_label = label
+    return [(spam_filter.Example.of(comment), label == "spam")]
 
 
 def _lock(comment_id: int) -> Comment:
@@ -229,6 +245,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
         parent.status = APPROVED
         parent.approved_at = now
         _record(parent.id, moderator, "approve", PENDING, APPROVED, "approved by replying", when=now)
+        spam_filter.teach(db.session.connection(), _lesson(parent, LESSONS["approve"]))
     answer = Comment(
         article_id=parent.article_id,
         parent_id=parent.id,

@@ -32,6 +32,10 @@ TAB_STATUSES = {
     "all": (CommentStatus.PENDING, CommentStatus.APPROVED),
     **{s.value: (s,) for s in CommentStatus},
 }
+# The queue's orders. The Pending tab shows likely ham first (the spam filter's score, lowest first), so a
+# moderator approves the real replies at the top and leaves the doubtful ones for later; the others, newest.
+SORTS = {"date": "Newest first", "score": "Likely ham first"}
+DEFAULT_SORT = {"pending": "score"}
 ACTION_SLUGS = ", ".join(f"'{slug}'" for slug in actions.ACTIONS)
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend; larger ones are 404, not 500
 COMMENT = f"/comments/<int(max={MAX_ID}):comment_id>"
@@ -68,11 +72,16 @@ def search(query, text: str):
     return query.where(sa.or_(*(c.icontains(text, autoescape=True) for c in columns)))
 
 
-def queue_page(tab: str, text: str, page: int):
-    """Return one page of the tab, newest first, with what each row shows loaded up front."""
+def queue_page(tab: str, text: str, page: int, sort: str = "date"):
+    """Return one page of the tab, newest first or likely ham first, with what each row shows loaded up front.
+
+    Comments without a score (posted before the filter, or by a moderator) come after the scored ones.
+    """
     query = sa.select(Comment).where(Comment.status.in_(TAB_STATUSES[tab]))
     if text:
         query = search(query, text)
+    if sort == "score":
+        query = query.order_by(Comment.spam_score.asc().nulls_last())
     query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).options(
         joinedload(Comment.article), selectinload(Comment.parent), selectinload(Comment.events)
     )
@@ -189,8 +198,15 @@ def comments():
     raw_page = request.args.get("page", "1")
     # A few ASCII digits: int() would take "１" or a number no OFFSET can hold (a 500, not a page).
     page = max(int(raw_page), 1) if PAGE_NUMBER.fullmatch(raw_page) else 1
-    result = queue_page(tab, text, page)
-    here = url_for("admin.comments", status=tab, q=text or None, page=result.page if result.page > 1 else None)
+    default_sort = DEFAULT_SORT.get(tab, "date")
+    sort = request.args.get("sort", default_sort)
+    if sort not in SORTS:
+        sort = default_sort
+    result = queue_page(tab, text, page, sort)
+    sort_arg = sort if sort != default_sort else None  # in the links, only when it is not the tab's own
+    here = url_for(
+        "admin.comments", status=tab, q=text or None, sort=sort_arg, page=result.page if result.page > 1 else None
+    )
     return render_template(
         "admin/comments.html",
         tab=tab,
@@ -199,6 +215,10 @@ def comments():
         q=text,
         page=result,
         here=here,
+        sorts=SORTS,
+        sort=sort,
+        default_sort=default_sort,
+        sort_arg=sort_arg,
         form=ActionForm(formdata=None, next=here),
         bulk_actions=actions.available(*TAB_STATUSES[tab]),
         actions=actions,
