@@ -104,6 +104,22 @@ def test_spam_goes_to_spam_with_its_score_and_strongest_features(client, article
     assert comment.spam_score >= 0.92
 
 
+def test_its_author_is_told_a_filtered_comment_awaits_moderation_until_a_moderator_decides(client, article, mod):
+    """The filter can misjudge a real reader, whom a moderator may rescue from Spam: the author's pending
+    link shows the comment as waiting, as it would any other; once a moderator marks it spam, it does not
+    (a honeypot catch is never shown: tests/test_comments.py)."""
+    response = post_comment(client, comment=SPAM_TEXT, author="Codes", email="codes@example.net")
+    comment = db.session.get(Comment, location_ids(response)[0])
+    assert comment.status is S
+    page = client.get(response.headers["Location"]).text
+    assert f'id="comment-{comment.id}"' in page and "Your comment is awaiting moderation." in page
+    actions.apply([comment.id], "not-spam", mod)  # Not spam: pending, and still waiting
+    assert "Your comment is awaiting moderation." in client.get(response.headers["Location"]).text
+    actions.apply([comment.id], "spam", mod)  # a moderator's Spam: it waits no longer
+    page = client.get(response.headers["Location"]).text
+    assert f'id="comment-{comment.id}"' not in page and "Your comment is awaiting moderation." not in page
+
+
 def test_an_ordinary_remark_is_held_as_before_with_its_score_stored(client, article):
     response = post_comment(client, comment=PLAIN_TEXT)
     comment = db.session.get(Comment, location_ids(response)[0])

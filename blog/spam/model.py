@@ -42,6 +42,15 @@ def sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
+# How every reason the filter gives begins (the moderation queue shows it; the pending link reads it).
+REASON_PREFIX = "spam score "
+
+
+def filtered(reasons: list[str]) -> bool:
+    """Whether these stored reasons are the filter's own: a comment it, and nothing surer, sent to Spam."""
+    return bool(reasons) and reasons[0].startswith(REASON_PREFIX)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """How spammy a comment looks (0 to 1), and the features that pushed it most towards spam."""
@@ -51,7 +60,7 @@ class Verdict:
 
     def reason(self) -> str:
         """Return the reason stored with a comment sent to Spam: ``spam score 0.97: free, psn, codes``."""
-        head = f"spam score {self.score:.2f}"
+        head = f"{REASON_PREFIX}{self.score:.2f}"
         return f"{head}: {', '.join(describe(n) for n in self.strongest)}" if self.strongest else head
 
 
