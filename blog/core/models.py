@@ -173,6 +173,10 @@ class Comment(db.Model):
     # author_email by the validators below, and indexed.
     text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # What the commenter asked to be told by email (SPEC §12), each unticked unless they tick it.
+    notify_approved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    notify_replies: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by its author, within the edit window
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
@@ -258,3 +262,40 @@ class LoginFailure(db.Model):
         sa.Index("ix_login_failure_username_created", "username", "created_at"),
         sa.Index("ix_login_failure_ip_created", "ip", "created_at"),
     )
+
+
+class NoticeKind(enum.Enum):
+    APPROVED = "approved"  # to a comment's author: it is approved
+    REPLY = "reply"  # to the author of a comment's parent: it has an approved answer
+
+
+class Notice(db.Model):
+    """One email to a commenter, waiting to go out or sent (blog/comments/notices.py).
+
+    It names the comment, not an address: the recipient is read from the Comment model when the mail
+    is sent, so no address is copied out of it, and a commenter who unsubscribed meanwhile gets nothing.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[NoticeKind] = mapped_column(_enum(NoticeKind))
+    comment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comment.id", ondelete="CASCADE"))
+    base_url: Mapped[str] = mapped_column(sa.String(500))  # the site's address as the reader reached it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the next attempt, after back-off
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker is sending it
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    comment: Mapped[Comment | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_notice_sent_due", "sent_at", "due_at"),)
+
+
+class MailOptOut(db.Model):
+    """An address that unsubscribed from every notice of the site, by its email key."""
+
+    __tablename__ = "mail_opt_out"
+
+    email_key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from blog.comments import notices
 from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, ModerationEvent, Moderator, utcnow
@@ -131,6 +132,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
     outcome.skipped = sorted(set(ids) - {c.id for c in comments})
     now = utcnow()
     touched = set()
+    approved_now = []
     for comment in comments:
         before = comment.status
         if before not in action.sources:
@@ -156,7 +158,10 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
                 comment.approved_at = now
             _record(comment.id, moderator, action.slug, before, after, when=now)
             touched.add(comment.article_id)
+            if after is APPROVED:
+                approved_now.append(comment)
         outcome.changed.append(comment.id)
+    notices.queue_approved(approved_now)  # the commenters who asked are told, once this commits
     db.session.flush()
     for article_id in sorted(touched):
         touch_article(article_id)
@@ -248,6 +253,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     db.session.add(answer)
     db.session.flush()
     _record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
+    notices.queue_approved([parent, answer] if parent.approved_at == now else [answer])
     touch_article(parent.article_id)
     db.session.commit()
     return answer
