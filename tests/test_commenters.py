@@ -68,7 +68,7 @@ def approve(app, comment_id):
 def test_no_opt_in_boxes_when_the_blog_sends_no_mail(client, article):
     page = client.get("/on-embassies/").text
     assert 'name="notify-approved"' not in page and 'name="subscribe"' not in page
-    assert '<input name="preview" type="submit" id="preview" class="submit submit--secondary" value="Preview">' in page
+    assert '<input name="preview" type="submit" id="preview" class="submit button--secondary" value="Preview">' in page
 
 
 def test_the_opt_in_boxes_are_offered_unticked(mail_app):
