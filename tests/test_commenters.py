@@ -268,8 +268,9 @@ def test_the_author_edits_within_the_window_and_the_rules_decide_again(app_confi
             assert comment.raw_text.startswith("Fixed"), (comment.raw_text, answer.headers)
             assert comment.status is CommentStatus.PENDING and comment.reasons == ["2 links"]
             assert 'rel="nofollow ugc"' in comment.html and comment.edited_at is not None
-            [event] = [e for e in events_of(cid) if e.action == "author-edit"]
-            assert event.moderator_name == "the author" and "Typo in thsi comment." in event.detail
+            [event] = events_of(cid)
+            assert (event.action, event.moderator_name) == ("edit", "the author")
+            assert event.detail == "in the edit window (2 links); the text was: Typo in thsi comment."
             assert (event.from_status, event.to_status) == ("approved", "pending")
         assert "Fixed, with links" not in app.test_client().get("/on-embassies/").text
 
@@ -303,7 +304,8 @@ def test_the_author_deletes_within_the_window(client, article):
     assert client.post(match.group(1), data=form_fields(page, f"comment-delete-{cid}")).status_code == 303
     assert status_of(cid) is None
     [event] = db.session.scalars(db.select(ModerationEvent)).all()
-    assert (event.action, event.moderator_name, event.to_status) == ("author-delete", "the author", "deleted")
+    assert (event.action, event.moderator_name, event.to_status) == ("delete", "the author", "deleted")
+    assert event.detail == f"Comment #{cid} by Eve, deleted by its author"
 
 
 # Preview
@@ -331,3 +333,33 @@ def test_preview_shows_the_comment_as_it_will_be_and_stores_nothing(client, arti
 def test_a_preview_of_an_invalid_comment_shows_the_errors(client, article):
     response = post_comment(client, comment="", author="Dora", email="dora@example.org", preview="Preview")
     assert response.status_code == 422 and 'id="comment-preview"' not in response.text
+
+
+def test_a_moderators_reply_approves_and_answers_in_two_notices(mail_app, fast_hashing):
+    from blog.core.models import Moderator
+    from blog.moderation import actions
+
+    app, client, inbox = mail_app
+    amy = posted(client, "A question for the editors.", "Amy", "amy@example.org", **OPT_IN)
+    with app.test_request_context(base_url="https://blog.example"):
+        moderator = db.session.scalar(db.select(Moderator))
+        actions.reply(db.session.get(Comment, amy), "Here is the answer.", moderator)
+    mails = mails_to(inbox, "amy@example.org", count=2)
+    assert sorted(m["Subject"].split("] ")[1] for m in mails) == [
+        "A reply to your comment on “On Embassies”",
+        "Your comment on “On Embassies” is approved",
+    ]
+    assert all(m["List-Unsubscribe"].strip().startswith("<https://blog.example/unsubscribe/") for m in mails)
+    assert all("mod@example.org" not in m.as_string() for m in mails)
+
+
+def test_an_auto_approved_reply_is_announced_from_the_post_path(mail_app, fast_hashing):
+    app, client, inbox = mail_app
+    app.config["COMMENT_MODERATION"] = "none"
+    amy = posted(client, "Approved at once.", "Amy", "amy@example.org", subscribe="yes")
+    response = post_comment(app.test_client(), comment="And so is this answer.", author="Ben",
+                            email="ben@example.org", comment_parent=str(amy))  # fmt: skip
+    assert response.status_code == 303
+    [notice] = mails_to(inbox, "amy@example.org")
+    assert "And so is this answer." in notice.get_content() and "ben@example.org" not in notice.as_string()
+    assert mails_to(inbox, "ben@example.org", wait=0.2) == []

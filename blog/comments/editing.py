@@ -118,7 +118,8 @@ def edit(comment: Comment, text: str, html: str) -> Comment:
     comment.status, comment.reasons = status, reasons
     if status is CommentStatus.APPROVED and comment.approved_at is None:
         comment.approved_at = now
-    _history(comment, "author-edit", before, f"edited by its author; the text was: {old_text[:2000]}")
+    # "Edited by the author" in the queue's history, with what the rules said and the text it had.
+    _history(comment, "edit", before, f"in the edit window ({', '.join(reasons)}); the text was: {old_text[:2000]}")
     if status is CommentStatus.APPROVED and before is not CommentStatus.APPROVED:
         notices.queue_approved([comment])
     touch_article(comment.article_id)
@@ -134,7 +135,7 @@ def delete(comment: Comment) -> None:
         ModerationEvent(
             comment_id=None,
             moderator_name=BY_THE_AUTHOR,
-            action="author-delete",
+            action="delete",
             from_status=comment.status.value,
             to_status="deleted",
             detail=f"Comment #{comment.id} by {comment.author_name}, deleted by its author",

@@ -213,6 +213,8 @@ def edit(
     }
     detail = "changed " + ", ".join(labels[k] for k in changed) if changed else "saved unchanged"
     _record(comment.id, moderator, "edit", before, comment.status, detail)
+    if comment.status is APPROVED and before is not APPROVED:
+        notices.queue_approved([comment])
     touch_article(comment.article_id)
     db.session.commit()
     return comment
