@@ -321,7 +321,7 @@ def test_preview_shows_the_comment_as_it_will_be_and_stores_nothing(client, arti
         preview="Preview",
     )
     assert response.status_code == 200
-    preview = re.search(r'<div id="comment-preview".*?</div>\s*<form', response.text, re.S).group(0)
+    preview = re.search(r'<section id="comment-preview".*?</section>\s*<form', response.text, re.S).group(0)
     assert '<a href="https://example.org/x" rel="nofollow ugc">https://example.org/x</a>' in preview
     assert '<a href="http://dora.example" class="url" rel="external nofollow ugc">Dora</a>' in preview
     assert "<script>" not in preview and 'class="avatar"' in preview

@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from blog.comments import editing
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
+from tests.browser.test_standards import axe
+from tests.conftest import nu_errors
 from tests.factories import make_article
+from tests.test_notify import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -147,3 +150,43 @@ def test_edit_is_refused_after_the_window_and_from_another_browser(app, site, pa
     finally:
         other.close()
     assert stored(app, cid).raw_text == "Too late to mend."
+
+
+@pytest.fixture
+def mailing(app_config):
+    """A mail server is set (nothing listens: no test here sends), so the form offers the opt-in boxes."""
+    app_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_FROM="blog@example.org", MAIL_TIMEOUT=1)
+
+
+def test_the_new_parts_meet_the_standards(mailing, app, site, page, tmp_path):
+    """axe-core and the Nu Html Checker on the form with its opt-in boxes and a preview, the author's
+    pending view with the edit form open, and the unsubscribe page."""
+    from blog.comments.notices import unsubscribe_token
+
+    pages, problems = {}, {}
+    page.goto(f"{site}/{SLUG}/")
+    fill(page, TEXT)
+    page.check("#subscribe")
+    page.click("#preview")
+    page.wait_for_selector("#comment-preview")
+    problems["preview"] = axe(page)
+    pages["preview"] = page.content()
+
+    page.click("#submit")
+    page.wait_for_url(re.compile(r"unapproved=\d+"))
+    cid = int(re.search(r"unapproved=(\d+)", page.url).group(1))
+    page.locator(f"#comment-{cid} summary").click()
+    problems["pending view, edit open"] = axe(page)
+    pages["pending"] = page.content()
+
+    with app.app_context():
+        token = unsubscribe_token(db.session.get(Comment, cid))
+    page.goto(f"{site}/unsubscribe/{token}")
+    problems["unsubscribe"] = axe(page)
+    pages["unsubscribe"] = page.content()
+    assert "dora@example.org" not in pages["unsubscribe"]
+
+    for name, html in pages.items():
+        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
+    problems["vnu"] = nu_errors(sorted(tmp_path.glob("*.html")))
+    assert {k: v for k, v in problems.items() if v} == {}
