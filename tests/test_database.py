@@ -2,6 +2,8 @@
 
 import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -57,3 +59,25 @@ def test_the_database_and_its_wal_files_are_readable_by_the_owner_only(sqlite_ap
         db.session.commit()
         files = {suffix: os.stat(path + suffix).st_mode & 0o777 for suffix in ("", "-wal", "-shm")}
     assert files == {"": 0o600, "-wal": 0o600, "-shm": 0o600}
+
+
+def test_a_new_connection_leaves_the_locks_of_another_alone(sqlite_app):
+    """POSIX locks belong to the process, and closing any descriptor of a file drops them all. Opening a
+    connection (another thread's, the notice outbox's) must not drop the lock a connection of this
+    process holds on the database file, or another process that closes its own connection believes it
+    is the last one and deletes the WAL under our feet (a "disk I/O error", then a corrupt file)."""
+    path = sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    other_process = (
+        "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT 1 FROM article'); c.close()"
+    )
+    with sqlite_app.app_context():
+        begin_write()
+        db.session.execute(sa.text("SELECT count(*) FROM article"))
+        fresh = [db.engine.connect() for _ in range(3)]  # new connections, made while the transaction is open
+        try:
+            subprocess.run([sys.executable, "-c", other_process, path], check=True, timeout=60)
+            assert os.path.exists(path + "-wal")
+        finally:
+            for connection in fresh:
+                connection.close()
+            db.session.rollback()

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from blog import create_app
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus, SpamModel, SpamWeight
+from blog.core.models import Comment, CommentStatus
 from blog.core.normalise import text_shape
+from blog.core.records import SpamModel, SpamWeight
 from blog.core.sanitize import clean_comment
 from blog.moderation import actions
 from blog.spam import features, model, store

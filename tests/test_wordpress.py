@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from PIL import Image
 
 from blog.core.extensions import db
-from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent, Redirect
+from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent
+from blog.core.records import Redirect
 from blog.moving import convert
 from tests.actions import login, queue
 from tests.conftest import corpus, nu_errors

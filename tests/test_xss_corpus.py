@@ -128,15 +128,21 @@ def _our_script(tag, attrs):
     )
 
 
+def _our_form(attrs) -> bool:
+    """Leave a Reply, or the Edit and Delete the author of a fresh comment is offered (SPEC §12)."""
+    return (
+        attrs.get("id") == "commentform"
+        or re.fullmatch(r"comment-(edit|delete)-[0-9]+", attrs.get("id", "")) is not None
+    )
+
+
 def problems_in_page(html: str) -> list[str]:
     """Check the whole page for script and event handlers, and the comments section for any live tag."""
     page = Checker(forbidden={"script", "iframe", "object", "embed", "frame", "frameset", "applet"}, own=_our_script)
     page.feed(html)
     page.close()
     start = html.index('<section id="comments"')
-    section = Checker(
-        own=lambda tag, attrs: _our_script(tag, attrs) or (tag == "form" and attrs.get("id") == "commentform")
-    )
+    section = Checker(own=lambda tag, attrs: _our_script(tag, attrs) or (tag == "form" and _our_form(attrs)))
     section.feed(html[start : html.index("</section>", start)])
     section.close()
     return page.problems + section.problems

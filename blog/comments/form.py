@@ -22,6 +22,8 @@ MAX_URL = 200
 MODERATOR_NAME = "That name belongs to a moderator of this site. Please choose another."
 
 CONSENT_LABEL = "Save my name, email, and website in this browser for the next time I comment."
+NOTIFY_APPROVED_LABEL = "Notify me when my comment is approved"
+SUBSCRIBE_LABEL = "Notify me of replies by email"
 
 
 def strip_filter(value):
@@ -244,6 +246,9 @@ class CommentForm(AuthorFields, Form):
     email = email_field(required=True)
     url = url_field()
     consent = BooleanField(CONSENT_LABEL, name="wp-comment-cookies-consent")
+    # Opt-in only (SPEC §12): both unticked unless the commenter ticks them.
+    notify_approved = BooleanField(NOTIFY_APPROVED_LABEL, name="notify-approved")
+    subscribe = BooleanField(SUBSCRIBE_LABEL, name="subscribe")
     # Checked by the service, which answers 403 (not 422) for a parent that is not allowed.
     comment_parent = HiddenField(default="0")
     # The honeypot: hidden from people (comments.css, aria-hidden, tabindex=-1); bots fill it in.
@@ -265,3 +270,22 @@ class CommentForm(AuthorFields, Form):
     def field_errors(self) -> list[tuple[str, str]]:
         """Return (field id, message) for every visible field that failed, in the form's order."""
         return [(name, message) for name in self.FIELD_ORDER for message in self[name].errors]
+
+
+class EditForm(Form):
+    """The author's own edit of their comment, within the edit window: the text alone, checked as on posting."""
+
+    class Meta:
+        csrf = True
+        csrf_class = SignedCookieCSRF
+        csrf_field_name = "csrf_token"
+
+    comment = comment_field()
+
+    FIELD_ORDER = ("comment",)
+
+    def validate(self, extra_validators=None):
+        """Check the token first, as CommentForm does."""
+        if self.meta.csrf and not self.csrf_token.validate(self):
+            return False
+        return super().validate(extra_validators)

@@ -14,8 +14,8 @@ from flask import abort, current_app
 from flask.signals import Namespace
 from sqlalchemy.orm.attributes import set_committed_value
 
+from blog.comments import notices, outbox, threads
 from blog.comments import rules as moderation
-from blog.comments import threads
 from blog.comments.form import MODERATOR_NAME, CommentForm
 from blog.core import normalise
 from blog.core.database import end_transaction
@@ -169,10 +169,15 @@ def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> P
         article, values = _decide(connection, slug, form, ip, user_agent)
         comment = _as_stored(connection.execute(_INSERT, values).inserted_primary_key[0], values)
         page = None
+        queued = False
         if comment.status is CommentStatus.APPROVED:
             versions.bump(connection, [article.id])
             per_page = current_app.config["COMMENTS_PER_PAGE"]
             page = threads.thread_page(connection, article.id, comment.id, per_page)  # it sees its own insert
+            if comment.parent_id is not None:
+                queued = notices.queue_reply_on(connection, comment.id)
+    if queued:
+        outbox.kick()
     comment_posted.send(current_app._get_current_object(), comment=comment)
     return Posted(article, comment, page)
 
@@ -227,7 +232,7 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         user_agent=user_agent,
         honeypot=form.phone.data or "",
         previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and connection.execute(_APPROVED_BEFORE, {"email_key": email_key, "email": email}).first() is not None,
+        and approved_before(connection, email),
         spam=spam,
     )
     status, reasons = moderation.decide(candidate, config)
@@ -249,7 +254,15 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         reasons=reasons,
         created_at=now,
         approved_at=now if status is CommentStatus.APPROVED else None,
+        notify_approved=bool(form.notify_approved.data),
+        notify_replies=bool(form.subscribe.data),
     )
+
+
+def approved_before(connection, email: str) -> bool:
+    """Whether this address (exactly as stored) has an approved comment: `previously-approved` lets it through."""
+    params = {"email_key": normalise.email_key(email), "email": email}
+    return connection.execute(_APPROVED_BEFORE, params).first() is not None
 
 
 # Comment's validators derive these columns' keys, which _decide has computed for the insert already.

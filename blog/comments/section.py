@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 from flask import abort, current_app, url_for
 
-from blog.comments import avatars, rules, threads
+from blog.comments import avatars, editing, rules, threads
 from blog.comments.form import MAX_AUTHOR, MAX_EMAIL, MAX_URL, CommentForm
 from blog.comments.pending import pending_comment
 from blog.comments.posting import comment_id
-from blog.core import sanitize
+from blog.core import mail, sanitize
 from blog.core.models import Article, Comment, CommentKind, utcnow
 
 
@@ -26,6 +26,24 @@ def heading(count: int, title: str) -> str:
     if count == 1:
         return f"One thought on “{title}”"
     return f"{count} thoughts on “{title}”"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A comment as it will be shown, from a valid form, never stored (the Preview button)."""
+
+    author_name: str
+    author_url: str
+    html: str
+
+    @classmethod
+    def of(cls, form: CommentForm) -> "Preview":
+        return cls(form.author.data, form.normalized_url, form.comment.html)
+
+    @property
+    def avatar(self) -> str:
+        # A comment's picture comes from its id, which a preview does not have yet: 0 is no comment's.
+        return url_for("comments.avatar", token=avatars.token_for(0))
 
 
 @dataclass
@@ -46,6 +64,19 @@ class Section:
     message: str = ""
     pending: Comment | None = None
     preview_note: bool = False
+    preview: Preview | None = None
+    edit_cookies: dict | None = None
+    offer_notices: bool = False  # the opt-in boxes, shown only when the blog can send mail
+
+    def can_edit(self, comment: Comment) -> bool:
+        """Whether this reader's browser may still edit or delete ``comment`` (blog/comments/editing.py)."""
+        return bool(self.edit_cookies) and editing.may_edit(comment, self.edit_cookies)
+
+    def edit_action(self, comment: Comment) -> str:
+        return url_for("comments.edit", slug=self.article.slug, comment_id=comment.id)
+
+    def delete_action(self, comment: Comment) -> str:
+        return url_for("comments.delete", slug=self.article.slug, comment_id=comment.id)
 
     @property
     def page_url(self) -> str:
@@ -97,6 +128,8 @@ def section_context(
     pending_hash: str | None = None,
     remembered: dict | None = None,
     message: str = "",
+    preview: Preview | None = None,
+    edit_cookies: dict | None = None,
 ) -> dict:
     """Return the template context of the article's comments section and reply form.
 
@@ -104,6 +137,8 @@ def section_context(
     :param reply_to: the ``?replytocom=ID`` of the request (only an approved comment of ours counts).
     :param pending_id: with ``pending_hash``, the author's pending link.
     :param remembered: the name, email and website the reader asked us to remember.
+    :param preview: the comment of a Preview, shown above the form.
+    :param edit_cookies: the reader's edit cookies ({comment id: value}), checked here.
     :raise 404: for a comment page past the last one.
     """
     config = current_app.config
@@ -157,6 +192,9 @@ def section_context(
         message=message,
         pending=pending,
         preview_note=remembered is None,
+        preview=preview,
+        edit_cookies=edit_cookies,
+        offer_notices=mail.configured(config),
     )
     return {"comment_section": section, "jsonld_comments": jsonld(section)}
 

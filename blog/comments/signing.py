@@ -29,6 +29,8 @@ class Purpose(enum.Enum):
     AVATAR = "blog.avatars.comment"
     AUTHOR_COOKIE = "blog.comments.author-cookie"
     FORM_TOKEN = "blog.csrf.comment-form"
+    UNSUBSCRIBE = "blog.comments.unsubscribe"
+    EDIT_COOKIE = "blog.comments.edit-cookie"
 
 
 _SHA256 = HMACAlgorithm(hashlib.sha256)
@@ -54,6 +56,23 @@ def digest(purpose: Purpose, value: str) -> str:
 def matches(purpose: Purpose, value: str, given: str) -> bool:
     """Whether ``given`` is the digest of ``value`` for this purpose (in constant time)."""
     return hmac.compare_digest(given.encode(), digest(purpose, value).encode())
+
+
+def signed_id(purpose: Purpose, comment_id: int, bound_to: str) -> str:
+    """Return ``ID.DIGEST``: a comment's id, signed together with what it is bound to (never shown).
+
+    The unsubscribe link binds the recipient's email key, so it works for that address only and never
+    expires; the edit cookie binds the comment's creation time.
+    """
+    return f"{comment_id}.{digest(purpose, f'{comment_id}|{bound_to}')}"
+
+
+def signed_id_of(value: str) -> tuple[int, str] | None:
+    """Split ``ID.DIGEST`` into the id and the digest, or None if it does not read as one."""
+    head, _, tail = (value or "").partition(".")
+    if not (head.isdigit() and len(head) <= 10 and len(tail) == DIGEST_LENGTH):
+        return None
+    return int(head), tail
 
 
 def form_token_key(secret: str) -> bytes:

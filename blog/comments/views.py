@@ -1,15 +1,16 @@
-"""The comments blueprint: the Leave a Reply POST (Post/Redirect/Get) and the avatar pictures.
+"""The comments blueprint: the Leave a Reply POST (Post/Redirect/Get) and its Preview, the author's edit
+and delete within the window, the unsubscribe page, and the avatar pictures.
 
-The view parses the request, calls the post service (posting.py) and answers: a 303 to the comment,
-or the article page again around the form, as typed, with the reason it was not taken.
+The views parse the request, call one service (posting.py, editing.py, notices.py) and answer: a 303 to
+the comment, or the article page again around the form, as typed, with the reason it was not taken.
 """
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from blog.comments import avatars, csrf, threads
+from blog.comments import avatars, csrf, editing, notices, outbox, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remember_author, remembered_author
-from blog.comments.form import CommentForm, failure_status
+from blog.comments.form import CommentForm, EditForm, failure_status
 from blog.comments.pending import pending_location
 from blog.comments.posting import (
     TOKEN_EXPIRED,
@@ -19,9 +20,9 @@ from blog.comments.posting import (
     check_open,
     post_comment,
 )
-from blog.comments.section import Section, comment_date
+from blog.comments.section import Preview, Section, comment_date
 from blog.core.extensions import db
-from blog.core.models import Article
+from blog.core.models import Article, Comment, CommentStatus
 from blog.reading.views import get_public_article, render_article
 
 bp = Blueprint("comments", __name__)
@@ -44,8 +45,10 @@ def post(slug):
 def _post(slug: str, form: CommentForm):
     remembered = remembered_author(request.cookies.get(AUTHOR_COOKIE))
 
-    def answer(article: Article, status: int, message: str = "", retry_after: int | None = None):
-        html, status = render_article(article, form=form, remembered=remembered, status=status, message=message)
+    def answer(article: Article, status: int, message: str = "", retry_after: int | None = None, preview=None):
+        html, status = render_article(
+            article, form=form, remembered=remembered, status=status, message=message, preview=preview
+        )
         response = make_response(html, status)
         if retry_after:
             response.headers["Retry-After"] = str(retry_after)
@@ -62,6 +65,14 @@ def _post(slug: str, form: CommentForm):
             return answer(article, refusal.status, refusal.message)
         status = failure_status(form)
         return answer(article, status, TOKEN_EXPIRED if status == 400 else "")
+    if "preview" in request.form:
+        # The comment as it will look, above the form as typed; nothing is stored and no rule is run.
+        article = get_public_article(slug)
+        try:
+            check_open(article)
+        except Refused as refusal:
+            return answer(article, refusal.status, refusal.message)
+        return answer(article, 200, preview=Preview.of(form))
     try:
         posted = post_comment(
             slug, form, ip=request.remote_addr or "", user_agent=request.headers.get("User-Agent", "")
@@ -72,7 +83,74 @@ def _post(slug: str, form: CommentForm):
         # The post's own connection has rolled back; the page is shown again around the form, whole.
         return answer(get_public_article(slug), refusal.status, refusal.message, refusal.retry_after)
     response = redirect(_location_after_post(posted), 303)
+    editing.set_cookie(response, posted.comment, path=url_for("pages.article", slug=posted.article.slug))
     return remember_author(response, form, had_cookie=AUTHOR_COOKIE in request.cookies)
+
+
+def _own_comment(slug: str, comment_id: int) -> tuple[Article, Comment]:
+    """Return the article and the comment this browser may still edit.
+
+    :raise 404: no such comment on this article. :raise 403: not this browser's, or the window is over.
+    """
+    article = get_public_article(slug)
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.article_id != article.id:
+        abort(404)
+    if not editing.may_edit(comment, editing.edit_cookies(request.cookies)):
+        abort(403)
+    return article, comment
+
+
+def _where_it_shows(article: Article, comment: Comment) -> str:
+    if comment.status is CommentStatus.PENDING:
+        return pending_location(article, comment)
+    if comment.status is CommentStatus.APPROVED:
+        per_page = current_app.config["COMMENTS_PER_PAGE"]
+        page = threads.thread_page(db.session.connection(), article.id, comment.id, per_page)
+        return f"{threads.page_url(article.slug, page or 1)}#comment-{comment.id}"
+    return url_for("pages.article", slug=article.slug) + "#comments"
+
+
+@bp.post("/<slug>/comments/<int:comment_id>/edit")
+def edit(slug, comment_id):
+    """Save the author's edit of their comment, within the window, from their browser only."""
+    article, comment = _own_comment(slug, comment_id)
+    form = EditForm(request.form)
+    if not form.validate():
+        status = failure_status(form)
+        html = render_template("comments/edit.html", article=article, comment=comment, form=form)
+        return html, status, {"Cache-Control": "no-store"}
+    comment = editing.edit(comment, form.comment.data, form.comment.html)
+    return redirect(_where_it_shows(article, comment), 303)
+
+
+@bp.post("/<slug>/comments/<int:comment_id>/delete")
+def delete(slug, comment_id):
+    """Delete the author's comment at their wish, within the window, from their browser only."""
+    article, comment = _own_comment(slug, comment_id)
+    form = EditForm(request.form)
+    if not form.csrf_token.validate(form):
+        abort(400)
+    editing.delete(comment)
+    return redirect(url_for("pages.article", slug=article.slug) + "#comments", 303)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token):
+    """Ask (GET, which mail scanners fetch) and unsubscribe (POST: the button, or RFC 8058's one click).
+
+    :raise 404: for a token we did not sign.
+    """
+    comment = notices.comment_of_token(token)
+    if comment is None:
+        abort(404)
+    done = None
+    if request.method == "POST":
+        everything = request.form.get("scope") == "all"
+        notices.unsubscribe(comment, everything=everything)
+        done = "all" if everything else "thread"
+    html = render_template("comments/unsubscribe.html", comment=comment, article=comment.article, done=done)
+    return html, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def unavailable(slug: str, form: CommentForm):
@@ -114,6 +192,13 @@ def avatar(token):
     return response
 
 
+def edit_window_ends(comment: Comment) -> str:
+    """Say until when the author may edit ``comment``, as comment times are said."""
+    return comment_date(editing.window_ends(comment))
+
+
 def init_app(app):
     csrf.init_app(app)
+    outbox.init_app(app)
     app.add_template_filter(comment_date, "comment_date")
+    app.add_template_filter(edit_window_ends, "edit_window_ends")

@@ -22,9 +22,12 @@ def _sqlite_create_private(dialect, _record, cargs, cparams):
     path = cargs[0] if cargs else cparams.get("database", "")
     if not path or path == ":memory:":
         return
-    # A missing folder or a read-only path: SQLite's own error says it better. An existing file keeps its mode.
+    # A missing folder or a read-only path: SQLite's own error says it better. An existing file is left
+    # alone, unopened: closing any descriptor of a file drops every POSIX lock this process holds on it,
+    # so opening the database beside a connection of another thread would take that connection's
+    # SQLite locks away (a "disk I/O error", then a corrupt file).
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_on_connect(dbapi_connection, _record):

@@ -62,7 +62,7 @@ class CommentStatus(enum.Enum):
     TRASH = "trash"
 
 
-def _enum(cls):
+def enum_type(cls):
     # Store the readable value ("pending"), not the Python name, and no native ENUM type, so that
     # adding a status later is not a PostgreSQL type migration.
     return sa.Enum(
@@ -77,7 +77,7 @@ class Article(db.Model):
     author: Mapped[str] = mapped_column(sa.String(200), default="")
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
-    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus), default=ArticleStatus.PUBLISHED)
+    status: Mapped[ArticleStatus] = mapped_column(enum_type(ArticleStatus), default=ArticleStatus.PUBLISHED)
     comments_open: Mapped[bool] = mapped_column(default=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -93,7 +93,7 @@ class Article(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     approved_count: Mapped[int] = mapped_column(default=0)
     kind: Mapped[ArticleKind] = mapped_column(
-        _enum(ArticleKind), default=ArticleKind.ARTICLE, server_default=ArticleKind.ARTICLE.value
+        enum_type(ArticleKind), default=ArticleKind.ARTICLE, server_default=ArticleKind.ARTICLE.value
     )
     nav_order: Mapped[int | None] = mapped_column()  # a page's place in the header navigation; None: not there
 
@@ -171,7 +171,7 @@ class Comment(db.Model):
     user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
     raw_text: Mapped[str] = mapped_column(sa.Text)  # as typed, so it can be re-cleaned later
     html: Mapped[str] = mapped_column(sa.Text)  # cleaned by blog/core/sanitize.py
-    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), default=CommentStatus.PENDING)
+    status: Mapped[CommentStatus] = mapped_column(enum_type(CommentStatus), default=CommentStatus.PENDING)
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)  # why it was held (blog/comments/rules.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -181,7 +181,7 @@ class Comment(db.Model):
     text_fingerprint: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     author_email_key: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     kind: Mapped[CommentKind] = mapped_column(
-        _enum(CommentKind), default=CommentKind.COMMENT, server_default=CommentKind.COMMENT.value
+        enum_type(CommentKind), default=CommentKind.COMMENT, server_default=CommentKind.COMMENT.value
     )
     # Written by the article's author on WordPress (an imported comment with the post author's user id).
     by_post_author: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -193,6 +193,10 @@ class Comment(db.Model):
     spam_score: Mapped[float | None] = mapped_column(sa.Float)
     text_shape: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     spam_label: Mapped[str | None] = mapped_column(sa.String(4))
+    # What the commenter asked to be told by email (SPEC §12), each unticked unless they tick it.
+    notify_approved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    notify_replies: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by its author, within the edit window
 
     article: Mapped[Article] = relationship(back_populates="comments")
     parent: Mapped["Comment | None"] = relationship(remote_side=[id])
@@ -270,24 +274,6 @@ class ModerationEvent(db.Model):
     __table_args__ = (sa.Index("ix_moderation_event_comment", "comment_id"),)
 
 
-class Redirect(db.Model):
-    """An old address of an article, such as a WordPress permalink, that answers 301 with its own."""
-
-    path: Mapped[str] = mapped_column(sa.String(500), primary_key=True)  # "/?p=12", "/2013/01/11/hello/"
-    slug: Mapped[str] = mapped_column(sa.String(200))
-
-
-class ImportedFile(db.Model):
-    """An article file an import wrote, with the hash of what it wrote: a file that no longer has
-    that hash was edited since, and the next import leaves it alone (blog/moving/importer.py)."""
-
-    __tablename__ = "imported_file"
-
-    path: Mapped[str] = mapped_column(sa.String(500), primary_key=True)  # relative to the content folder
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class LoginFailure(db.Model):
     """A failed sign-in, kept in the database so every worker throttles alike."""
 
@@ -300,29 +286,3 @@ class LoginFailure(db.Model):
         sa.Index("ix_login_failure_username_created", "username", "created_at"),
         sa.Index("ix_login_failure_ip_created", "ip", "created_at"),
     )
-
-
-class SpamWeight(db.Model):
-    """What this site's moderators have taught the spam filter: one hashed feature's weight, added to the
-    shipped starting model's (blog/spam/store.py). ``version`` is the model version that last wrote it,
-    so a worker reads only the weights that changed since its copy."""
-
-    __tablename__ = "spam_weight"
-
-    bucket: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    weight: Mapped[float] = mapped_column(sa.Float)
-    version: Mapped[int] = mapped_column()
-
-    __table_args__ = (sa.Index("ix_spam_weight_version", "version"),)
-
-
-class SpamModel(db.Model):
-    """The one row that says which version of the learnt weights is current (``generation`` moves when
-    ``spam retrain`` starts again from the starting model) and how many decisions taught it."""
-
-    __tablename__ = "spam_model"
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
-    version: Mapped[int] = mapped_column(default=0)
-    generation: Mapped[int] = mapped_column(default=0)
-    lessons: Mapped[int] = mapped_column(default=0)

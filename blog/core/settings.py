@@ -176,6 +176,7 @@ SETTINGS = (
     Setting("COMMENT_DISALLOWED_KEYS", "", lines_of, "words, emails or IPs that trash a comment"),
     Setting("COMMENT_CHECK_DELIVERABILITY", False, boolean, "look up the commenter's mail domain in DNS"),
     Setting("COMMENT_PENDING_LINK_HOURS", 24 * 7, whole(1, 24 * 366), "how long a held comment's link shows it"),
+    Setting("COMMENT_EDIT_MINUTES", 15, whole(0, 1440), "how long a commenter's browser may edit its comment; 0 never"),
     Setting("COMMENTS_PER_PAGE", 50, whole(1, 1000), "top-level threads per comment page"),
     Setting("THREAD_DEPTH", 5, whole(1, 10), "deepest reply level shown"),
     Setting("CLOSE_COMMENTS_DAYS", 0, whole(0, 36500), "close comments on older articles; 0 never"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from blog.comments import notices
 from blog.core.database import begin_write
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, ModerationEvent, Moderator, utcnow
@@ -136,6 +137,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
     now = utcnow()
     touched = set()
     lessons = []
+    approved_now = []
     for comment in comments:
         before = comment.status
         if before not in action.sources:
@@ -162,7 +164,10 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
             _record(comment.id, moderator, action.slug, before, after, when=now)
             touched.add(comment.article_id)
             lessons += _lesson(comment, LESSONS.get(action.slug))
+            if after is APPROVED:
+                approved_now.append(comment)
         outcome.changed.append(comment.id)
+    notices.queue_approved(approved_now)  # the commenters who asked are told, once this commits
     db.session.flush()
     spam_filter.teach(db.session.connection(), lessons)
     for article_id in sorted(touched):
@@ -224,6 +229,8 @@ def edit(
     }
     detail = "changed " + ", ".join(labels[k] for k in changed) if changed else "saved unchanged"
     _record(comment.id, moderator, "edit", before, comment.status, detail)
+    if comment.status is APPROVED and before is not APPROVED:
+        notices.queue_approved([comment])
     touch_article(comment.article_id)
     db.session.commit()
     return comment
@@ -265,6 +272,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     db.session.add(answer)
     db.session.flush()
     _record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
+    notices.queue_approved([parent, answer] if parent.approved_at == now else [answer])
     touch_article(parent.article_id)
     db.session.commit()
     return answer

@@ -5,7 +5,6 @@ timeout, so a slow or dead mail server costs the commenter nothing and loses not
 """
 
 import logging
-import smtplib
 import threading
 from email.message import EmailMessage
 
@@ -13,6 +12,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 
 from blog.comments.posting import comment_posted
+from blog.core import mail
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def enabled(config) -> bool:
     """Whether held comments are announced: a mail server, a sender and moderators to tell (settings.py
     has parsed MODERATOR_EMAILS into a tuple of addresses)."""
-    return bool(config.get("MAIL_SERVER") and config.get("MAIL_FROM") and config.get("MODERATOR_EMAILS"))
+    return mail.configured(config) and bool(config.get("MODERATOR_EMAILS"))
 
 
 def _external(endpoint: str, **values) -> str:
@@ -59,8 +59,7 @@ def held_message(comment: Comment) -> EmailMessage:
 def send(message: EmailMessage, config: dict) -> None:
     """Hand one message to the SMTP server, logging (never raising) a failure."""
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]) as smtp:
-            smtp.send_message(message)
+        mail.deliver(message, config)
     except Exception:  # a notice is not worth a crash: any failure is logged and dropped
         log.exception("could not email the moderators about a held comment (%s)", message["Subject"])
 
@@ -82,7 +81,7 @@ def notify_held(comment_id: int) -> threading.Thread | None:
     except Exception:
         log.exception("could not compose the held-comment email for comment %s", comment_id)
         return None
-    settings = {key: config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    settings = mail.smtp_settings(config)
     thread = threading.Thread(target=send, args=(message, settings), name=f"notify-held-{comment_id}", daemon=True)
     thread.start()
     return thread

@@ -22,16 +22,8 @@ import sqlalchemy as sa
 
 from blog.core import sanitize
 from blog.core.extensions import db
-from blog.core.models import (
-    Article,
-    Comment,
-    CommentKind,
-    CommentStatus,
-    ImportedFile,
-    ModerationEvent,
-    Redirect,
-    utcnow,
-)
+from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent, utcnow
+from blog.core.records import ImportedFile, Redirect
 from blog.moving import convert, posts, wxr
 from blog.moving.report import Report
 from blog.publishing.publish import publish

@@ -8,7 +8,8 @@ change a reader would see (blog/reading/versions.py), so no worker, on any machi
 the copy is only a shortcut, and correctness lives in the database.
 
 Requests that see something of their own go the normal way through Flask: a query string
-(``?replytocom``, ``?unapproved``), the commenter's remembered name, a moderator's session.
+(``?replytocom``, ``?unapproved``), the commenter's remembered name, a comment they may still edit, a
+moderator's session.
 """
 
 import contextlib
@@ -25,6 +26,7 @@ from sqlalchemy import event
 
 from blog.comments import csrf
 from blog.comments.author_cookie import AUTHOR_COOKIE
+from blog.comments.editing import COOKIE_PREFIX as EDIT_COOKIE_PREFIX
 from blog.core.extensions import db
 from blog.core.models import ArticleStatus, public
 from blog.reading.listing import next_due
@@ -83,7 +85,7 @@ class PageCache:
         if not match:
             return self.wsgi_app(environ, start_response)
         cookies = _cookies(environ)
-        if cookies is None or self.skip_cookies & cookies.keys():
+        if cookies is None or self.skip_cookies & cookies.keys() or _may_edit_something(cookies):
             return self.wsgi_app(environ, start_response)
         slug, page_no = match.group(1), int(match.group(2) or 1)
         try:
@@ -261,6 +263,11 @@ class PageCache:
         headers.append(("Content-Length", str(len(page.head))))
         start_response("200 OK", headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [page.head]
+
+
+def _may_edit_something(cookies: dict[str, str]) -> bool:
+    # The author of a fresh comment sees an Edit form under it (blog/comments/editing.py).
+    return any(name.startswith(EDIT_COOKIE_PREFIX) for name in cookies)
 
 
 def _cookies(environ) -> dict[str, str] | None:

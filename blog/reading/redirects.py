@@ -9,7 +9,7 @@ from flask import redirect, request, url_for
 
 from blog.core.errors import render_error
 from blog.core.extensions import db
-from blog.core.models import Redirect
+from blog.core.records import Redirect
 
 # The query parameters WordPress's default permalinks use, in the order they are looked up.
 QUERY_KEYS = ("p", "page_id")

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from blog.comments import section, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remembered_author
+from blog.comments.editing import edit_cookies
 from blog.core.errors import MESSAGES
 from blog.core.extensions import db
 from blog.core.models import Article
@@ -63,11 +64,15 @@ def render_article(
     remembered: dict | None = None,
     status: int = 200,
     message: str = "",
+    preview=None,
+    edit_cookies: dict | None = None,
 ):
     """Present the article page from values the view parsed: the one presenter of the article page,
     for the reader's GET and for the comments view's 422/400/409 answers with the form kept.
 
     :param form: the form of a failed post, shown again as typed.
+    :param preview: a Preview of the form's comment, shown above it.
+    :param edit_cookies: the reader's edit cookies, for the comments they may still edit.
     """
     context = section.section_context(
         article,
@@ -78,6 +83,8 @@ def render_article(
         pending_hash=pending_hash,
         remembered=remembered,
         message=message,
+        preview=preview,
+        edit_cookies=edit_cookies,
     )
     canonical = threads.page_url(article.slug, comment_page, external=True)
     jsonld = article_jsonld(article, canonical, context.get("jsonld_comments"))
@@ -95,6 +102,7 @@ def _reader_asks() -> dict:
         "pending_id": request.args.get("unapproved"),
         "pending_hash": request.args.get("moderation-hash"),
         "remembered": remembered_author(request.cookies.get(AUTHOR_COOKIE)),
+        "edit_cookies": edit_cookies(request.cookies),
     }
 
 

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from blog.core.models import Comment, SpamModel, SpamWeight, utcnow
+from blog.core.models import Comment, utcnow
+from blog.core.records import SpamModel, SpamWeight
 from blog.spam import features, model
 
 REPEAT_WINDOW = timedelta(days=7)  # "recently", for the repetition feature

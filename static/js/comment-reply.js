@@ -1,6 +1,8 @@
 /* Move the Leave a Reply form under the comment being answered, as WordPress's comment-reply script does.
  * Without this script the Reply links still work: they load ?replytocom=ID, where the server places the form.
- * After a failed post, focus the error summary so that it is seen and read out. */
+ * After a failed post, focus the error summary so that it is seen and read out.
+ * Preview: without this script the button posts the form and the page comes back with the preview above
+ * it; with it, the same request is made in the background and its preview shown in place. */
 (function () {
   "use strict";
 
@@ -81,6 +83,43 @@
         if (textarea) {
           textarea.focus();
         }
+      });
+    }
+
+    var previewButton = document.getElementById("preview");
+    var form = document.getElementById("commentform");
+    if (previewButton && form && window.fetch && window.FormData && window.DOMParser) {
+      previewButton.addEventListener("click", function (event) {
+        event.preventDefault();
+        var data = new FormData(form);
+        data.append("preview", previewButton.value);
+        previewButton.disabled = true;
+        fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+          .then(function (response) {
+            return response.text();
+          })
+          .then(function (html) {
+            var fresh = new DOMParser().parseFromString(html, "text/html");
+            var shown = fresh.getElementById("comment-preview");
+            var old = document.getElementById("comment-preview");
+            if (!shown) {
+              // Not valid (or the token expired): let the page itself say why, as without JavaScript.
+              previewButton.disabled = false;
+              form.requestSubmit ? form.requestSubmit(previewButton) : form.submit();
+              return;
+            }
+            shown = document.importNode(shown, true);
+            if (old) {
+              old.parentNode.replaceChild(shown, old);
+            } else {
+              form.parentNode.insertBefore(shown, form);
+            }
+            previewButton.disabled = false;
+            shown.focus();
+          })
+          .catch(function () {
+            previewButton.disabled = false;
+          });
       });
     }
 

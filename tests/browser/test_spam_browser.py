@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus, SpamModel
+from blog.core.models import Comment, CommentStatus
+from blog.core.records import SpamModel
 from tests.browser.test_admin_browser import sign_in
 from tests.factories import make_article, make_moderator
 
