@@ -6,6 +6,9 @@ value from ``test_config``) into a typed value, and what it means. ``load`` chec
 so no caller converts a value again, and refuses to start with one line for each bad setting.
 """
 
+import base64
+import binascii
+import contextlib
 import os
 import re
 import secrets
@@ -144,6 +147,23 @@ def addresses(value) -> tuple[str, ...]:
     return given
 
 
+def fernet_keys(value) -> tuple[str, ...] | None:
+    """Parse one or more Fernet keys (URL-safe base64 of 32 bytes), comma-separated, newest first; or unset."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    expected = "one or more Fernet keys (URL-safe base64 of 32 random bytes), comma-separated, newest first"
+    if not isinstance(value, str | list | tuple):
+        raise ValueError(expected)
+    keys = tuple(k.strip() for k in (value.split(",") if isinstance(value, str) else value) if str(k).strip())
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode("ascii"))) != 32:
+                raise ValueError(expected)
+        except (ValueError, UnicodeEncodeError, binascii.Error):
+            raise ValueError(expected) from None
+    return keys
+
+
 def optional_address(value) -> str | None:
     """Parse one email address, bare or as ``Name <address>``, or nothing."""
     try:
@@ -161,6 +181,7 @@ class Setting:
     default: object
     parse: Callable
     meaning: str
+    secret: bool = False  # its value is never repeated in a message
 
 
 SETTINGS = (
@@ -183,6 +204,9 @@ SETTINGS = (
     Setting("MODERATOR_EMAILS", "", addresses, "who is told of held comments"),
     Setting("MAIL_TIMEOUT", 5, number(0.1, 300), "seconds to wait for the SMTP server"),
     Setting("RETENTION_DAYS", 30, whole(1, 3650), "spam and trash older than this are purged"),
+    Setting("IP_RETENTION_DAYS", 60, whole(1, 3650), "approved comments' IPs are cut short after this"),
+    # SPEC §10: unset means a key kept in the instance folder (made there for local runs and tests).
+    Setting("DATA_KEY", None, fernet_keys, "the keys commenters' emails are encrypted with", secret=True),
     Setting("SITE_NAME", "Field Notes", text, "the site's name"),
     Setting(
         "SITE_DESCRIPTION",
@@ -249,6 +273,7 @@ def load(app, test_config=None):
             )
         secret = _instance_secret(instance)
     app.config["SECRET_KEY"] = secret
+    app.config["DATA_KEY"] = app.config["DATA_KEY"] or data_keys(instance, local=app.debug or app.testing)
 
     secure = not (app.debug or app.testing)
     # Flask's own defaults hold SESSION_COOKIE_SECURE=False, so a setdefault here would never apply.
@@ -289,7 +314,10 @@ def checked(config, given) -> dict:
         except ValueError as expected:
             written = os.environ.get(f"FLASK_{setting.name}") if setting.name not in given else None
             shown = str(value) if written is None else written
-            problems.append(f"FLASK_{setting.name} must be {expected}, not {shown!r}")
+            if setting.secret:
+                problems.append(f"FLASK_{setting.name} must be {expected} (the value given is not shown)")
+            else:
+                problems.append(f"FLASK_{setting.name} must be {expected}, not {shown!r}")
     if problems:
         raise SettingsError("\n".join(problems))
     return typed
@@ -307,6 +335,28 @@ def kept_secret(instance: Path) -> str | None:
     """Return the secret key a local run keeps in the instance folder, if there is one."""
     path = instance / "secret_key"
     return path.read_text().strip() if path.is_file() else None
+
+
+def data_keys(instance: Path, local: bool) -> tuple[str, ...]:
+    """Return the data key kept in the instance folder, made there on a local run's first use.
+
+    :raise SettingsError: in production with no FLASK_DATA_KEY and no kept key.
+    """
+    path = instance / "data_key"
+    if not path.is_file():
+        if not local:
+            raise SettingsError(
+                "FLASK_DATA_KEY is not set: commenters' emails are encrypted with it. Make one with "
+                "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' and keep "
+                "it safe (without it the stored emails cannot be read), or run with FLASK_DEBUG=1 for a local key "
+                "kept in the instance folder."
+            )
+        instance.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another command made it just now
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as stream:
+                stream.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return fernet_keys(path.read_text().strip())
 
 
 def _instance_secret(instance: Path) -> str:
