@@ -29,7 +29,7 @@ def create_app(test_config=None):
     keys.init_app(app)  # a wrong FLASK_DATA_KEY stops here, before anything is served
 
     from blog.comments import views as comments
-    from blog.moderation import notices, retention, signin
+    from blog.moderation import notices, privacy, retention, signin
     from blog.moderation import views as admin
     from blog.publishing import publish
     from blog.reading import archive, feeds, media, pagecache, search_view, versions
@@ -43,6 +43,7 @@ def create_app(test_config=None):
     signin.init_app(app)
     comments.init_app(app)
     retention.init_app(app)
+    privacy.init_app(app)
     notices.init_app(app)
     app.register_blueprint(signin.bp)
     app.register_blueprint(admin.bp)

@@ -81,7 +81,8 @@ def _for_update(query):
     return query
 
 
-def _record(comment_id, moderator, action, before, after, detail="", when=None) -> ModerationEvent:
+def record(comment_id, moderator, action, before, after, detail="", when=None) -> ModerationEvent:
+    """Add the audit record of one action on one comment to the session (no moderator: "system")."""
     event = ModerationEvent(
         comment_id=comment_id,
         moderator_id=moderator.id if moderator else None,
@@ -137,7 +138,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
             outcome.skipped.append(comment.id)
             continue
         if action.target is None:
-            _record(
+            record(
                 comment.id,
                 moderator,
                 action.slug,
@@ -154,7 +155,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
             comment.status = after
             if after is APPROVED and (action.target is APPROVED or comment.approved_at is None):
                 comment.approved_at = now
-            _record(comment.id, moderator, action.slug, before, after, when=now)
+            record(comment.id, moderator, action.slug, before, after, when=now)
             touched.add(comment.article_id)
         outcome.changed.append(comment.id)
     db.session.flush()
@@ -207,7 +208,7 @@ def edit(
         "status": "status",
     }
     detail = "changed " + ", ".join(labels[k] for k in changed) if changed else "saved unchanged"
-    _record(comment.id, moderator, "edit", before, comment.status, detail)
+    record(comment.id, moderator, "edit", before, comment.status, detail)
     touch_article(comment.article_id)
     db.session.commit()
     return comment
@@ -228,7 +229,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     if parent.status is PENDING:
         parent.status = APPROVED
         parent.approved_at = now
-        _record(parent.id, moderator, "approve", PENDING, APPROVED, "approved by replying", when=now)
+        record(parent.id, moderator, "approve", PENDING, APPROVED, "approved by replying", when=now)
     answer = Comment(
         article_id=parent.article_id,
         parent_id=parent.id,
@@ -247,7 +248,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     )
     db.session.add(answer)
     db.session.flush()
-    _record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
+    record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
     touch_article(parent.article_id)
     db.session.commit()
     return answer

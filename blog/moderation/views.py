@@ -1,12 +1,12 @@
 """The moderation queue: read held comments, see why they were held, act on them one by one or in bulk."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload, selectinload, undefer
-from wtforms import Field, HiddenField, StringField
-from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
+from wtforms import BooleanField, Field, HiddenField, StringField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from blog.comments.form import (
     AuthorFields,
@@ -19,7 +19,7 @@ from blog.comments.form import (
 from blog.core import keys, sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from blog.moderation import actions
+from blog.moderation import actions, privacy
 from blog.moderation.signin import moderator_required, safe_next
 from blog.reading.views import PAGE_NUMBER
 
@@ -46,6 +46,7 @@ EVENT_LABELS = {
     "delete": "Deleted permanently",
     "edit": "Edited",
     "reply": "Replied",
+    "erase": "Personal data erased",
 }
 
 
@@ -295,6 +296,65 @@ def reply(comment_id):
         return redirect(back_to_queue(form.next.data), 303)
     status = failure_status(form) if request.method == "POST" else 200
     return render_template("admin/reply.html", comment=parent, form=form, back=back_to_queue(form.next.data)), status
+
+
+class PrivacyForm(FlaskForm):
+    """A privacy request: the address it is about."""
+
+    email = StringField(
+        "Email address",
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[InputRequired("Enter the email address the request is about."), Length(max=254)],
+    )
+
+
+class EraseForm(PrivacyForm):
+    confirm = BooleanField(
+        "Yes, erase this person's name, email, website, IP address and user agent from their comments",
+        validators=[InputRequired("Tick the box to confirm the erasure.")],
+    )
+    delete_text = BooleanField("Delete the text of their comments too")
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@moderator_required
+def privacy_request():
+    """Find what is held about an address (asked by POST, so the address stays out of URLs and logs)."""
+    form = PrivacyForm()
+    found = None
+    if request.method == "POST" and _checked(form, keep_typing=True):
+        found = privacy.comments_of(form.email.data)
+    status = failure_status(form) if request.method == "POST" and found is None else 200
+    erase_form = EraseForm(formdata=None, email=form.email.data)
+    return render_template("admin/privacy.html", form=form, erase_form=erase_form, found=found), status
+
+
+@bp.post("/privacy/export")
+@moderator_required
+def privacy_export():
+    """Hand over everything held about an address, as a JSON file."""
+    form = PrivacyForm()
+    if not _checked(form):
+        return redirect(url_for("admin.privacy_request"), 303)
+    response = current_app.response_class(privacy.as_json(privacy.export(form.email.data)), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+    return response
+
+
+@bp.post("/privacy/erase")
+@moderator_required
+def privacy_erase():
+    """Erase the personal data of an address's comments, once the moderator has confirmed it."""
+    form = EraseForm()
+    if not _checked(form, keep_typing=True):
+        found = privacy.comments_of(form.email.data) if form.email.data else None
+        html = render_template(
+            "admin/privacy.html", form=PrivacyForm(formdata=None, email=form.email.data), erase_form=form, found=found
+        )
+        return html, failure_status(form)
+    done = privacy.erase(form.email.data, current_user._get_current_object(), delete_text=form.delete_text.data)
+    flash(f"Erased the personal data of {done.comments} comment{'' if done.comments == 1 else 's'}.", "success")
+    return redirect(url_for("admin.privacy_request"), 303)
 
 
 @bp.after_request
