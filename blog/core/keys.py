@@ -127,7 +127,12 @@ def check(app) -> None:
         return
     if wrapped is not None:
         ring = app.extensions["blog.keys"]
-        ring.reset(ring.unwrap(wrapped))
+        try:
+            ring.reset(ring.unwrap(wrapped))
+        except SettingsError:
+            with app.app_context():  # the app goes no further: let go of its connection
+                app.extensions["sqlalchemy"].engine.dispose()
+            raise
 
 
 def rotate(connection, ring: Keyring, table, column: str) -> int:
