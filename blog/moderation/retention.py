@@ -152,6 +152,8 @@ def _purge_after_response(app, response):
 
 def init_app(app):
     app.cli.add_command(comments_cli)
-    app.extensions["blog.retention"] = {"next_check": 0.0}
+    # The first check an hour after start-up, not at once: a server just started (or a tool beside it,
+    # seeding the database) is spared a purge's write lock, and a restart does not purge by itself.
+    app.extensions["blog.retention"] = {"next_check": time.monotonic() + CHECK_EVERY_SECONDS}
     if not app.testing:  # the served site; the tests run the purge when they mean to
         app.after_request(lambda response: _purge_after_response(app, response))
