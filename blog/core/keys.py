@@ -120,19 +120,18 @@ def check(app) -> None:
 
     :raise SettingsError: a wrong FLASK_DATA_KEY.
     """
-    try:
-        with app.app_context(), app.extensions["sqlalchemy"].engine.connect() as connection:
-            wrapped = connection.execute(sa.select(_state.c.value).where(_state.c.name == INDEX_KEY)).scalar()
-    except sa.exc.DBAPIError:  # no such table yet, or no database: nothing stored to check
-        return
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+        try:
+            with engine.connect() as connection:
+                wrapped = connection.execute(sa.select(_state.c.value).where(_state.c.name == INDEX_KEY)).scalar()
+        except sa.exc.DBAPIError:  # no such table yet, or no database: nothing stored to check
+            return
+        finally:
+            engine.dispose()  # the app may go no further, or a worker forks from here: keep no connection
     if wrapped is not None:
         ring = app.extensions["blog.keys"]
-        try:
-            ring.reset(ring.unwrap(wrapped))
-        except SettingsError:
-            with app.app_context():  # the app goes no further: let go of its connection
-                app.extensions["sqlalchemy"].engine.dispose()
-            raise
+        ring.reset(ring.unwrap(wrapped))
 
 
 def rotate(connection, ring: Keyring, table, column: str) -> int:
