@@ -21,16 +21,23 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
-    from blog.core import backup, database, errors, security
+    from blog.core import backup, database, errors, keys, security
     from blog.core.extensions import db, migrate
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
     db.init_app(app)
     database.init_app(app)  # before anything connects: the SQLite file's mode is set as it is created
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    keys.init_app(app)  # a wrong FLASK_DATA_KEY stops here, before anything is served
 
     from blog.comments import views as comments
-    from blog.moderation import notices, retention, signin
+    from blog.moderation import (
+        notices,
+        privacy,
+        privacy_views,  # noqa: F401 - the Privacy screen's routes join admin's blueprint
+        retention,
+        signin,
+    )
     from blog.moderation import views as admin
     from blog.moving import commands as moving
     from blog.publishing import publish
@@ -48,6 +55,7 @@ def create_app(test_config=None):
     signin.init_app(app)
     comments.init_app(app)
     retention.init_app(app)
+    privacy.init_app(app)
     notices.init_app(app)
     spam.init_app(app)
     app.register_blueprint(signin.bp)

@@ -41,6 +41,7 @@ from blog.reading.versions import touch_article  # noqa: E402
 from scripts import isso as isso_server  # noqa: E402
 from scripts.live import (  # noqa: E402
     BIN,
+    DATA_KEY,
     ROOT,
     SEED_SLUG,
     BrowserSession,
@@ -64,10 +65,17 @@ def ensure_tools():
     )
 
 
+def bench_settings(database_url: str) -> dict:
+    """The settings of the benchmark's own app on a live blog's database (the live blog's data key)."""
+    return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "DATA_KEY": DATA_KEY, "TESTING": False}
+
+
 def seed_comments(database_url: str, count: int):
     """Insert ``count`` approved comments, half of them replies, as the moderation queue would leave them."""
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "TESTING": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench", "DATA_KEY": DATA_KEY, "TESTING": False}
+    )
     with app.app_context():
         article = db.session.scalar(sa.select(Article).where(Article.slug == SEED_SLUG))
         start = datetime.now(UTC) - timedelta(days=30)
@@ -402,7 +410,14 @@ def site_run(seconds: int, scenarios: set[str]) -> dict:
         rows += [(f"search, rare word ({RARE_WORD})", f"/search/?q={RARE_WORD}")]
     with LiveBlog("sqlite", workers=None, env={"FLASK_CONTENT_DIR": str(content)}) as blog:
         seed_comments(blog.database_url, 100)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": blog.database_url, "SECRET_KEY": "bench", "TESTING": False})
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": blog.database_url,
+                "SECRET_KEY": "bench",
+                "DATA_KEY": DATA_KEY,
+                "TESTING": False,
+            }
+        )
         cached = through_page_cache(app, [path for _, path in rows])
         results = []
         for label, path in rows:
@@ -423,11 +438,17 @@ def publish_run(n=1000) -> dict:
     content = folder / "content"
     write_articles(content, n)
     url = f"sqlite:///{folder / 'blog.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "FLASK_CONTENT_DIR": str(content)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "FLASK_DATA_KEY": DATA_KEY,
+        "FLASK_CONTENT_DIR": str(content),
+    }
     env.pop("FLASK_DEBUG", None)
     flask = [str(BIN / "flask"), "--app", "blog"]
     subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "DATA_KEY": DATA_KEY})
     times = []
     with app.app_context():
         for _ in range(2):

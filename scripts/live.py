@@ -3,6 +3,7 @@
 Shared by `make stress`, `make bench` and the tests that attack a running server.
 """
 
+import base64
 import os
 import re
 import secrets
@@ -67,6 +68,11 @@ def fresh_database(kind: str, folder: Path) -> tuple[str, callable]:
     return f"{base}{sep}options={quote(f'-csearch_path={schema}')}", drop
 
 
+# The key a live blog encrypts commenters' emails with: the caller's FLASK_DATA_KEY, else one made for this
+# process, so that a blog restarted on another's database (after a crash) reads what the first one stored.
+DATA_KEY = os.environ.get("FLASK_DATA_KEY") or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
 class LiveBlog:
     """The blog under gunicorn on a fresh database: ``with LiveBlog("sqlite", workers=4) as blog: ...``.
 
@@ -95,6 +101,7 @@ class LiveBlog:
             **os.environ,
             "DATABASE_URL": self.database_url,
             "SECRET_KEY": secrets.token_hex(16),
+            "FLASK_DATA_KEY": DATA_KEY,
             "FLASK_COMMENT_FLOOD_SECONDS": "0",
             "FLASK_CONTENT_DIR": str(ROOT / "content"),
             **self.extra_env,

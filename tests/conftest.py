@@ -31,6 +31,10 @@ SITE = ROOT / "tests" / "content" / "site"
 # Its pages (type: page): About (nav 1), Colophon (nav 2, comments open) and Imprint (not in the navigation).
 PAGES = ROOT / "tests" / "content" / "pages"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The tests' key for commenters' emails, in the environment so that every app a test makes and every server
+# it starts (scripts/live.py) shares it, and none writes one into the instance folder.
+TEST_DATA_KEY = "dGVzdHMtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy0tLS0="
+os.environ["FLASK_DATA_KEY"] = TEST_DATA_KEY
 
 
 # Under CI=true a skipped test fails unless its reason is one of these: what legitimately differs between

@@ -34,7 +34,7 @@ def test_purge_deletes_old_spam_and_trash_only(app, runner, article_id):
     result = runner.invoke(args=["comments", "purge"])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Deleted 3 spam and trash comments older than 30 days."
+    assert result.output.splitlines()[0] == "Deleted 3 spam and trash comments older than 30 days."
     assert ids(app) == keep
     assert not gone & ids(app)
 
@@ -65,7 +65,7 @@ def test_the_setting_and_the_replies(app, runner, article_id):
         reply = make_comment(article, status=A, parent=parent).id
         version = db.session.get(Article, article_id).version
 
-    assert runner.invoke(args=["comments", "purge"]).output.strip() == (
+    assert runner.invoke(args=["comments", "purge"]).output.splitlines()[0] == (
         "Deleted 1 spam and trash comment older than 7 days."
     )
     with app.app_context():

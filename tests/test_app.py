@@ -3,7 +3,7 @@
 import pytest
 
 from blog import create_app
-from blog.core import settings as config
+from blog.core import instance_keys
 from blog.core.settings import normalise_database_url
 
 
@@ -29,7 +29,7 @@ def test_secret_key_required_outside_debug(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    monkeypatch.setattr(config, "kept_secret", lambda instance: None)
+    monkeypatch.setattr(instance_keys, "kept_secret", lambda instance: None)
     with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
@@ -38,7 +38,7 @@ def test_commands_beside_a_local_run_share_its_kept_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
-    monkeypatch.setattr(config, "kept_secret", lambda instance: "kept-by-make-serve")
+    monkeypatch.setattr(instance_keys, "kept_secret", lambda instance: "kept-by-make-serve")
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["SECRET_KEY"] == "kept-by-make-serve"
 
 

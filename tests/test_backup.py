@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from blog import create_app
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus, ModerationEvent, Moderator
+from tests.conftest import TEST_DATA_KEY
 
 
 def _fill():
@@ -112,7 +113,7 @@ def test_a_sqlite_backup_restores_into_postgresql(database_url, tmp_path):
     """Moving house: `flask backup` on SQLite, `flask db upgrade` and `flask restore` on PostgreSQL."""
     if database_url is None:
         pytest.skip("needs TEST_DATABASE_URL (PostgreSQL)")
-    config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "CONTENT_DIR": str(tmp_path)}
+    config = {"TESTING": True, "SECRET_KEY": "test-secret-key", "DATA_KEY": TEST_DATA_KEY, "CONTENT_DIR": str(tmp_path)}
     path = tmp_path / "blog.core.backup"
     lite = create_app({**config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'blog.sqlite3'}"})
     with lite.app_context():
@@ -157,4 +158,4 @@ def test_a_backup_is_readable_by_the_owner_only(app, runner, tmp_path, existing)
     result = runner.invoke(args=["backup", str(path)])
     assert result.exit_code == 0, result.output
     assert path.stat().st_mode & 0o777 == 0o600
-    assert path.read_text().startswith('{"format": "blog-backup/1"')
+    assert path.read_text().startswith('{"format": "blog-backup/2"')

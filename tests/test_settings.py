@@ -15,6 +15,8 @@ from blog.core.settings import DEFAULTS, SETTINGS, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
+NEW_KEY, OLD_KEY = "YW5vdGhlci1rZXktb2YtdGhpcnR5LXR3by1ieXRlcyE=", "dGVzdHMtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy0tLS0="
+
 # (setting, value given, the typed value the app keeps)
 GOOD = [
     ("COMMENT_MODERATION", " None ", "none"),
@@ -46,6 +48,12 @@ GOOD = [
     ("MODERATOR_EMAILS", "ann@example.org\nbob@example.org\n", ("ann@example.org", "bob@example.org")),
     ("MAIL_TIMEOUT", "2.5", 2.5),
     ("RETENTION_DAYS", 7, 7),
+    ("IP_RETENTION_DAYS", "90", 90),
+    (
+        "DATA_KEY",
+        " YW5vdGhlci1rZXktb2YtdGhpcnR5LXR3by1ieXRlcyE= , dGVzdHMtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy0tLS0=",
+        ("YW5vdGhlci1rZXktb2YtdGhpcnR5LXR3by1ieXRlcyE=", "dGVzdHMtZGF0YS1rZXktMzItYnl0ZXMtbG9uZy0tLS0="),
+    ),  # newest first
     ("SITE_NAME", 1984, "1984"),  # FLASK_SITE_NAME=1984 arrives as a number: it is still a name
     ("SITE_DESCRIPTION", " Notes from the field. ", "Notes from the field."),
     ("SITE_AUTHOR", "Ann Author", "Ann Author"),
@@ -82,6 +90,13 @@ BAD = [
     ),
     ("MAIL_TIMEOUT", 0, "must be a number from 0.1 to 300, not '0'"),
     ("RETENTION_DAYS", 0, "must be a whole number from 1 to 3650, not '0'"),
+    ("IP_RETENTION_DAYS", 0, "must be a whole number from 1 to 3650, not '0'"),
+    (
+        "DATA_KEY",
+        "c2hvcnQ=",  # 5 bytes, and a wrong key is a secret all the same: never repeated
+        "must be one or more Fernet keys (URL-safe base64 of 32 random bytes), comma-separated, newest first "
+        "(the value given is not shown)",
+    ),
     ("SITE_NAME", "  ", "must be some text, not '  '"),
     ("SITE_DESCRIPTION", "", "must be some text, not ''"),
     ("SITE_AUTHOR", None, "must be some text, not 'None'"),

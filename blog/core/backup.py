@@ -16,10 +16,14 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from blog.core import keys
 from blog.core.database import begin_write
 from blog.core.extensions import db
+from blog.core.models import EncryptedText
 
-FORMAT = "blog-backup/1"
+FORMAT = "blog-backup/2"  # 2: commenters' emails as stored, encrypted (1 held them in clear)
+READABLE = (FORMAT, "blog-backup/1")
+KEPT = "site_state"  # a new database's own index key; replaced by the backup's (blog/core/keys.py)
 
 
 def _encode(value):
@@ -50,15 +54,27 @@ def _decode(value):
     return value
 
 
+def _as_stored(table) -> list:
+    """The table's columns as the database holds them: encrypted ones stay encrypted."""
+    return [sa.type_coerce(c, sa.Text).label(c.name) if isinstance(c.type, EncryptedText) else c for c in table.c]
+
+
+def _insert_as_stored(table):
+    """An insert that writes encrypted columns' values as they come (already encrypted)."""
+    encrypted = [c.name for c in table.c if isinstance(c.type, EncryptedText)]
+    return table.insert().values({name: sa.bindparam(name, type_=sa.Text) for name in encrypted})
+
+
 def dump(stream) -> dict[str, int]:
-    """Write every table's rows to ``stream``; return the row count of each table."""
+    """Write every table's rows to ``stream``, encrypted columns as stored; return each table's row count."""
     counts = {}
     tables = db.metadata.sorted_tables
     stream.write(json.dumps({"format": FORMAT, "tables": [t.name for t in tables]}) + "\n")
     with db.engine.connect() as conn:
         for table in tables:
             n = 0
-            for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns)).mappings():
+            query = sa.select(*_as_stored(table)).order_by(*table.primary_key.columns)
+            for row in conn.execute(query).mappings():
                 stream.write(json.dumps({"t": table.name, "r": {k: _encode(v) for k, v in row.items()}}) + "\n")
                 n += 1
             counts[table.name] = n
@@ -66,32 +82,55 @@ def dump(stream) -> dict[str, int]:
 
 
 def load(stream) -> dict[str, int]:
-    """Restore a backup into an empty, upgraded database, in one transaction; return the counts."""
+    """Restore a backup into an empty, upgraded database, in one transaction; return the counts.
+
+    A backup of format 2 brings its emails encrypted, with the index key they were indexed under, both
+    under the data keys it was taken with, which must be among FLASK_DATA_KEY's. A format 1 backup's
+    emails, in clear, are encrypted and indexed as they are restored.
+    """
     header = json.loads(stream.readline())
-    if header.get("format") != FORMAT:
+    if header.get("format") not in READABLE:
         raise click.ClickException("not a blog backup (the first line names no blog-backup format)")
+    as_stored = header["format"] == FORMAT
     tables = {t.name: t for t in db.metadata.sorted_tables}
+    inserts = {name: _insert_as_stored(t) if as_stored else t.insert() for name, t in tables.items()}
     begin_write()
     session = db.session
     for table in tables.values():
+        if table.name == KEPT:
+            continue
         if session.execute(sa.select(sa.func.count()).select_from(table)).scalar():
             session.rollback()
             raise click.ClickException(
                 f"the database is not empty (table {table.name} has rows); "
                 "restore into a new database after `flask db upgrade`"
             )
+    if as_stored:
+        session.execute(tables[KEPT].delete())
     counts = dict.fromkeys(tables, 0)
     batch, batch_table = [], None
     for line in stream:
         item = json.loads(line)
         if item["t"] != batch_table and batch:
-            session.execute(tables[batch_table].insert(), batch)
+            session.execute(inserts[batch_table], batch)
             batch = []
         batch_table = item["t"]
-        batch.append(_decode_row(tables[batch_table], item["r"]))
+        row = _decode_row(tables[batch_table], item["r"])
+        if batch_table == "comment" and not as_stored:
+            row["author_email_key"] = keys.email_index(row.get("author_email") or "")
+        batch.append(row)
         counts[batch_table] += 1
     if batch:
-        session.execute(tables[batch_table].insert(), batch)
+        session.execute(inserts[batch_table], batch)
+    ring = keys.keyring()
+    if as_stored:
+        wrapped = session.execute(sa.select(tables[KEPT].c.value).where(tables[KEPT].c.name == keys.INDEX_KEY))
+        try:
+            index_key = ring.unwrap(wrapped.scalar_one())
+        except BaseException:
+            session.rollback()
+            raise
+    counts.pop(KEPT, None)
     if db.engine.dialect.name == "postgresql":
         # Inserting explicit ids does not move the sequences; the next comment must not collide.
         for table in tables.values():
@@ -104,6 +143,8 @@ def load(stream) -> dict[str, int]:
                         )
                     )
     session.commit()
+    if as_stored:
+        ring.reset(index_key)  # this process looks addresses up with the backup's index key from now on
     return counts
 
 

@@ -6,9 +6,10 @@ value from ``test_config``) into a typed value, and what it means. ``load`` chec
 so no caller converts a value again, and refuses to start with one line for each bad setting.
 """
 
+import base64
+import binascii
 import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -17,6 +18,8 @@ from pathlib import Path
 import click
 from email_validator import validate_email
 from flask import Config
+
+from blog.core import instance_keys
 
 
 class SettingsError(click.ClickException, ValueError):
@@ -145,6 +148,23 @@ def addresses(value) -> tuple[str, ...]:
     return given
 
 
+def fernet_keys(value) -> tuple[str, ...] | None:
+    """Parse one or more Fernet keys (URL-safe base64 of 32 bytes), comma-separated, newest first; or unset."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    expected = "one or more Fernet keys (URL-safe base64 of 32 random bytes), comma-separated, newest first"
+    if not isinstance(value, str | list | tuple):
+        raise ValueError(expected)
+    keys = tuple(k.strip() for k in (value.split(",") if isinstance(value, str) else value) if str(k).strip())
+    for key in keys:
+        try:
+            if len(base64.urlsafe_b64decode(key.encode("ascii"))) != 32:
+                raise ValueError(expected)
+        except (ValueError, UnicodeEncodeError, binascii.Error):
+            raise ValueError(expected) from None
+    return keys
+
+
 def optional_address(value) -> str | None:
     """Parse one email address, bare or as ``Name <address>``, or nothing."""
     try:
@@ -162,6 +182,7 @@ class Setting:
     default: object
     parse: Callable
     meaning: str
+    secret: bool = False  # its value is never repeated in a message
 
 
 SETTINGS = (
@@ -188,6 +209,9 @@ SETTINGS = (
     Setting("MODERATOR_EMAILS", "", addresses, "who is told of held comments"),
     Setting("MAIL_TIMEOUT", 5, number(0.1, 300), "seconds to wait for the SMTP server"),
     Setting("RETENTION_DAYS", 30, whole(1, 3650), "spam and trash older than this are purged"),
+    Setting("IP_RETENTION_DAYS", 60, whole(1, 3650), "approved comments' IPs are cut short after this"),
+    # SPEC §10: unset means a key kept in the instance folder (made there for local runs and tests).
+    Setting("DATA_KEY", None, fernet_keys, "the keys commenters' emails are encrypted with", secret=True),
     Setting("SITE_NAME", "Field Notes", text, "the site's name"),
     Setting(
         "SITE_DESCRIPTION",
@@ -244,7 +268,7 @@ def load(app, test_config=None):
     secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret:
         # A local run made one (`make serve`); commands run beside it (`moderator create`) share it.
-        secret = kept_secret(instance)
+        secret = instance_keys.kept_secret(instance)
     if not secret:
         if not (app.debug or app.testing):
             raise RuntimeError(
@@ -252,8 +276,12 @@ def load(app, test_config=None):
                 "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')), "
                 "or run with FLASK_DEBUG=1 for a local key kept in the instance folder."
             )
-        secret = _instance_secret(instance)
+        secret = instance_keys.instance_secret(instance)
     app.config["SECRET_KEY"] = secret
+    if not app.config["DATA_KEY"]:
+        if not (app.debug or app.testing):
+            app.logger.warning(instance_keys.NO_DATA_KEY, instance / "data_key")
+        app.config["DATA_KEY"] = fernet_keys(instance_keys.data_key(instance))
 
     secure = not (app.debug or app.testing)
     # Flask's own defaults hold SESSION_COOKIE_SECURE=False, so a setdefault here would never apply.
@@ -294,7 +322,10 @@ def checked(config, given) -> dict:
         except ValueError as expected:
             written = os.environ.get(f"FLASK_{setting.name}") if setting.name not in given else None
             shown = str(value) if written is None else written
-            problems.append(f"FLASK_{setting.name} must be {expected}, not {shown!r}")
+            if setting.secret:
+                problems.append(f"FLASK_{setting.name} must be {expected} (the value given is not shown)")
+            else:
+                problems.append(f"FLASK_{setting.name} must be {expected}, not {shown!r}")
     if problems:
         raise SettingsError("\n".join(problems))
     return typed
@@ -306,19 +337,3 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
-
-
-def kept_secret(instance: Path) -> str | None:
-    """Return the secret key a local run keeps in the instance folder, if there is one."""
-    path = instance / "secret_key"
-    return path.read_text().strip() if path.is_file() else None
-
-
-def _instance_secret(instance: Path) -> str:
-    """Return the local run's secret key, generating and keeping it on first use."""
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()

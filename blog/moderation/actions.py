@@ -86,7 +86,8 @@ def _for_update(query):
     return query
 
 
-def _record(comment_id, moderator, action, before, after, detail="", when=None) -> ModerationEvent:
+def record(comment_id, moderator, action, before, after, detail="", when=None) -> ModerationEvent:
+    """Add the audit record of one action on one comment to the session (no moderator: "system")."""
     event = ModerationEvent(
         comment_id=comment_id,
         moderator_id=moderator.id if moderator else None,
@@ -144,7 +145,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
             outcome.skipped.append(comment.id)
             continue
         if action.target is None:
-            _record(
+            record(
                 comment.id,
                 moderator,
                 action.slug,
@@ -161,7 +162,7 @@ def apply(comment_ids: Iterable[int], action: Action | str, moderator: Moderator
             comment.status = after
             if after is APPROVED and (action.target is APPROVED or comment.approved_at is None):
                 comment.approved_at = now
-            _record(comment.id, moderator, action.slug, before, after, when=now)
+            record(comment.id, moderator, action.slug, before, after, when=now)
             touched.add(comment.article_id)
             lessons += _lesson(comment, LESSONS.get(action.slug))
             if after is APPROVED:
@@ -228,7 +229,7 @@ def edit(
         "status": "status",
     }
     detail = "changed " + ", ".join(labels[k] for k in changed) if changed else "saved unchanged"
-    _record(comment.id, moderator, "edit", before, comment.status, detail)
+    record(comment.id, moderator, "edit", before, comment.status, detail)
     if comment.status is APPROVED and before is not APPROVED:
         notices.queue_approved([comment])
     touch_article(comment.article_id)
@@ -251,7 +252,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     if parent.status is PENDING:
         parent.status = APPROVED
         parent.approved_at = now
-        _record(parent.id, moderator, "approve", PENDING, APPROVED, "approved by replying", when=now)
+        record(parent.id, moderator, "approve", PENDING, APPROVED, "approved by replying", when=now)
         spam_filter.teach(db.session.connection(), _lesson(parent, LESSONS["approve"]))
     answer = Comment(
         article_id=parent.article_id,
@@ -271,7 +272,7 @@ def reply(parent: Comment, text: str, moderator: Moderator, ip: str = "", user_a
     )
     db.session.add(answer)
     db.session.flush()
-    _record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
+    record(answer.id, moderator, "reply", "", APPROVED, f"in reply to #{parent.id}", when=now)
     notices.queue_approved([parent, answer] if parent.approved_at == now else [answer])
     touch_article(parent.article_id)
     db.session.commit()

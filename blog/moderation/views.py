@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import Field, HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
@@ -16,7 +16,7 @@ from blog.comments.form import (
     failure_status,
     url_field,
 )
-from blog.core import sanitize
+from blog.core import keys, sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
 from blog.moderation import actions
@@ -51,6 +51,7 @@ EVENT_LABELS = {
     "edit": "Edited",
     "reply": "Replied",
     "imported": "Imported",
+    "erase": "Personal data erased",
 }
 
 
@@ -67,9 +68,13 @@ def status_counts() -> dict[str, int]:
 
 
 def search(query, text: str):
-    """Narrow a query to comments whose author, email, IP or text holds ``text``, ignoring case."""
-    columns = (Comment.author_name, Comment.author_email, Comment.author_ip, Comment.raw_text)
-    return query.where(sa.or_(*(c.icontains(text, autoescape=True) for c in columns)))
+    """Narrow a query to comments whose author, IP or text holds ``text``, ignoring case, or whose email
+    is ``text`` (emails are encrypted: the blind index finds a whole address, in any letter case)."""
+    columns = (Comment.author_name, Comment.author_ip, Comment.raw_text)
+    matches = [c.icontains(text, autoescape=True) for c in columns]
+    if "@" in text:
+        matches.append(Comment.author_email_key == keys.email_index(text))
+    return query.where(sa.or_(*matches))
 
 
 def queue_page(tab: str, text: str, page: int, sort: str = "date"):
@@ -83,7 +88,10 @@ def queue_page(tab: str, text: str, page: int, sort: str = "date"):
     if sort == "score":
         query = query.order_by(Comment.spam_score.asc().nulls_last())
     query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).options(
-        joinedload(Comment.article), selectinload(Comment.parent), selectinload(Comment.events)
+        undefer(Comment.author_email),
+        joinedload(Comment.article),
+        selectinload(Comment.parent),
+        selectinload(Comment.events),
     )
     result = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     if page > 1 and page > result.pages:  # the last rows of the last page were just moved away
@@ -155,7 +163,7 @@ class ReplyForm(ActionForm):
 SESSION_EXPIRED = "Your session expired. Please submit the form again."
 
 
-def _checked(form: FlaskForm, keep_typing: bool = False) -> bool:
+def checked(form: FlaskForm, keep_typing: bool = False) -> bool:
     """Validate a submitted form; a missing or stale CSRF token is a 400.
 
     With ``keep_typing`` the 400 is left to the view, which shows the form again with what was typed.
@@ -231,7 +239,7 @@ def comments():
 def act(comment_id, action):
     """Apply a row button's action to one comment."""
     form = ActionForm()
-    _checked(form)
+    checked(form)
     db.get_or_404(Comment, comment_id)
     _report(actions.apply([comment_id], action, current_user._get_current_object()))
     return redirect(back_to_queue(form.next.data), 303)
@@ -242,7 +250,7 @@ def act(comment_id, action):
 def bulk():
     """Apply the chosen action to every ticked comment."""
     form = BulkForm()
-    if not _checked(form):
+    if not checked(form):
         for errors in (form.action.errors, form.ids.errors):
             for message in errors:
                 flash(message, "error")
@@ -266,7 +274,7 @@ def edit(comment_id):
             status=comment.status.value,
             next=back_to_queue(request.args.get("next")),
         )
-    elif _checked(form := EditForm(), keep_typing=True):
+    elif checked(form := EditForm(), keep_typing=True):
         actions.edit(
             comment,
             form.comment.data,
@@ -292,7 +300,7 @@ def reply(comment_id):
     parent = db.get_or_404(Comment, comment_id)
     if request.method == "GET":
         form = ReplyForm(formdata=None, next=back_to_queue(request.args.get("next")))
-    elif _checked(form := ReplyForm(), keep_typing=True):
+    elif checked(form := ReplyForm(), keep_typing=True):
         was_pending = parent.status is CommentStatus.PENDING
         try:
             actions.reply(

@@ -174,6 +174,15 @@ def article(slug):
     return render_article(get_public_article(slug), **_reader_asks())
 
 
+@bp.get("/privacy/")
+def privacy():
+    """Show the privacy notice: the blogger's own page with this slug if there is one, else the default."""
+    article = db.session.scalar(sa.select(Article).where(Article.slug == "privacy", Article.is_public()))
+    if article is not None:
+        return render_article(article, **_reader_asks())
+    return render_template("privacy.html")
+
+
 @bp.get("/<slug>/comment-page-<int:n>/")
 def comment_page(slug, n):
     """Show an article with its n-th page of comment threads (WordPress's paged comments)."""

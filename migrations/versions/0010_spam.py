@@ -1,7 +1,7 @@
 """The spam filter: each comment's spam score, shape and lesson; the weights learnt from the moderators
 
 Revision ID: 0010_spam
-Revises: 0008_wordpress
+Revises: 0009_privacy
 Create Date: 2026-11-30
 
 A comment stores the score the filter gave it when posted (none for the comments already stored), the
@@ -17,7 +17,7 @@ from alembic import op
 from blog.core import normalise
 
 revision = "0010_spam"
-down_revision = "0008_wordpress"
+down_revision = "0009_privacy"
 branch_labels = None
 depends_on = None
 
