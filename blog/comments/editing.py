@@ -12,6 +12,7 @@ from flask import current_app
 
 from blog.comments import notices
 from blog.comments import rules as moderation
+from blog.comments.pending import waiting
 from blog.comments.posting import approved_before
 from blog.comments.signing import Purpose, matches, signed_id, signed_id_of
 from blog.core import normalise
@@ -65,9 +66,12 @@ def edit_cookies(cookies) -> dict[int, str]:
 
 def may_edit(comment: Comment, cookies: dict[int, str], now: datetime | None = None) -> bool:
     """Whether this browser may still edit or delete ``comment``: its cookie, within the window, and
-    the comment not yet sent to spam or trash by a moderator."""
+    the comment not yet sent to spam or trash by a moderator (one the spam filter alone sent to Spam
+    still ``waiting``, and an edit is scored again)."""
     value = cookies.get(comment.id)
-    if not value or comment.status in (CommentStatus.SPAM, CommentStatus.TRASH):
+    if not value or comment.status is CommentStatus.TRASH:
+        return False
+    if comment.status is CommentStatus.SPAM and not waiting(comment):
         return False
     if (now or utcnow()) > window_ends(comment):
         return False
