@@ -42,7 +42,14 @@ moderator: $(VENV)/.installed
 publish: $(VENV)/.installed
 	$(LOCAL) $(FLASK) content publish
 
-test: $(VENV)/.installed-test
+# The suite's browser checks need axe-core and the Nu Html Checker from npm (package-lock.json pins them):
+# installed here when npm is on the machine, so a fresh clone runs the suite in full.
+NPM := $(shell command -v npm 2>/dev/null)
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+test: $(VENV)/.installed-test $(if $(NPM),node_modules/.package-lock.json)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
