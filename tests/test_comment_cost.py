@@ -1,8 +1,13 @@
 """What one comment may cost the server (issue 11, finding 1): a forged post is refused before any of
 its text is cleaned, and cleaning any 64 KB comment, however hostile its shape, takes little CPU.
 
-Budgets are CPU time of this thread (``time.thread_time``), not wall-clock time, so a loaded machine
-does not make them flaky; each shape is the worst case of one part of the cleaner.
+Each shape is the worst case of one part of the cleaner. The finding was a cost that grew with the
+square of the nesting (7.4 s for 64 KB of ``<b>``), so what is held exactly is the shape of growth: four
+times the text may cost at most eight times the CPU (linear is four, quadratic sixteen). That holds on
+any machine. The budget of 50 ms of CPU was set on the development machine, where the worst shape takes
+about 18 ms; CI's shared runners have measured 51 ms for the same shape, so the absolute ceiling here is
+a generous 250 ms, there to catch a return of the seconds, not to time the cleaner (``make bench`` does
+that). Times are CPU time of this thread (``time.thread_time``), the best of three.
 """
 
 import time
@@ -63,17 +68,25 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("text", SHAPES.values(), ids=SHAPES.keys())
-def test_any_64_kb_comment_is_cleaned_in_under_50_ms_of_cpu(text):
-    assert len(text) == MAX_COMMENT
-    sanitize.clean_comment(text[:100])  # warm up imports and regex caches
+def cpu_to_clean(text: str) -> float:
+    """The best of three CPU times, so that a garbage collection pass is not counted."""
     timings = []
-    for _ in range(3):  # the best of three, so that a garbage collection pass is not counted
+    for _ in range(3):
         started = time.thread_time()
         html = sanitize.clean_comment(text)
         timings.append(time.thread_time() - started)
-    assert min(timings) < 0.050, f"{min(timings) * 1000:.0f} ms"
     assert html  # nothing typed is dropped wholesale
+    return min(timings)
+
+
+@pytest.mark.parametrize("text", SHAPES.values(), ids=SHAPES.keys())
+def test_any_64_kb_comment_costs_cpu_in_proportion_to_its_length(text):
+    assert len(text) == MAX_COMMENT
+    sanitize.clean_comment(text[:100])  # warm up imports and regex caches
+    quarter = cpu_to_clean(text[: MAX_COMMENT // 4])
+    whole = cpu_to_clean(text)
+    assert whole < 0.250, f"{whole * 1000:.0f} ms"
+    assert whole <= 8 * quarter + 0.002, f"16 KB: {quarter * 1000:.1f} ms, 64 KB: {whole * 1000:.1f} ms"
 
 
 @pytest.fixture
@@ -88,12 +101,9 @@ def test_a_post_without_token_is_refused_before_its_text_is_cleaned(app, article
     monkeypatch.setattr(sanitize, "clean_comment", lambda text: cleaned.append(text) or real(text))
     text = "<b>" * 21841
     forger = app.test_client()  # no cookie, no token: a cross-site post
-    started = time.thread_time()
     response = forger.post(f"/{SLUG}/comments", data={"author": "x", "email": "x@example.com", "comment": text})
-    spent = time.thread_time() - started
     assert response.status_code == 400
     assert "Your session expired. Please submit your comment again." in response.text
-    assert cleaned == []
-    assert spent < 1.0, f"{spent:.2f} s"  # 7.4 s before the fix
+    assert cleaned == []  # before the fix, 7.4 s of CPU went into cleaning this text
     kept = form_fields(response.text)
     assert (kept["comment"], kept["author"], kept["email"]) == (text, "x", "x@example.com")
