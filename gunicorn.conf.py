@@ -7,6 +7,7 @@ sync workers are the usual choice. Override with WEB_CONCURRENCY or gunicorn's o
 import os
 import sys
 
+from blog.core import prefork
 from blog.core.extensions import db
 from blog.core.settings import SettingsError, check_environment
 
@@ -17,7 +18,7 @@ try:
 except SettingsError as refused:
     sys.exit(f"The blog cannot start; fix these settings:\n{refused.message}")
 
-wsgi_app = "blog:create_app()"
+wsgi_app = "blog:create_app(serving=True)"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "sync"
 # Load the app once in the master and fork: less memory and a faster start for every worker.
@@ -33,6 +34,11 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # path did not start with a client's SCRIPT_NAME header. The blog is mounted at the root, or where the
 # operator's SCRIPT_NAME environment variable says.
 forwarder_headers = ""
+
+
+def when_ready(server):
+    """Build once in the master what every worker would build for itself (blog/core/prefork.py)."""
+    prefork.prepare(server.app.wsgi())
 
 
 def post_fork(server, worker):

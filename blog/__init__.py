@@ -16,18 +16,22 @@ from flask import Flask
 from blog.core import settings
 
 
-def create_app(test_config=None):
-    """Create and configure the blog."""
+def create_app(test_config=None, *, serving=False):
+    """Create and configure the blog.
+
+    ``serving=True`` is the web server's app (gunicorn.conf.py). It leaves out the commands that need
+    what no request does (publishing's Markdown, Pygments and Pillow, the WordPress import's XML and
+    HTML parsers, Alembic's migrations), so that no worker imports them (README, "Performance").
+    """
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
     from blog.core import backup, database, errors, keys, security
-    from blog.core.extensions import db, migrate
+    from blog.core.extensions import db
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
     db.init_app(app)
     database.init_app(app)  # before anything connects: the SQLite file's mode is set as it is created
-    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     keys.init_app(app)  # a wrong FLASK_DATA_KEY stops here, before anything is served
 
     from blog.comments import views as comments
@@ -39,8 +43,6 @@ def create_app(test_config=None):
         signin,
     )
     from blog.moderation import views as admin
-    from blog.moving import commands as moving
-    from blog.publishing import publish
     from blog.reading import archive, feeds, media, pagecache, redirects, search_view, versions
     from blog.reading import views as pages
     from blog.spam import commands as spam
@@ -49,8 +51,6 @@ def create_app(test_config=None):
     errors.init_app(app)
     redirects.init_app(app)  # a 404 first asks whether the address is an old one
     versions.init_app(app)
-    publish.init_app(app)
-    moving.init_app(app)
     backup.init_app(app)
     signin.init_app(app)
     comments.init_app(app)
@@ -67,4 +67,18 @@ def create_app(test_config=None):
     app.register_blueprint(archive.bp)
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
     pagecache.init_app(app)  # outermost: plain article GETs are answered before Flask's machinery
+    if not serving:
+        _add_commands(app, db)
     return app
+
+
+def _add_commands(app, db):
+    """The ``flask`` commands that only a terminal runs: ``db``, ``content publish``, ``import``, ``export``."""
+    from flask_migrate import Migrate
+
+    from blog.moving import commands as moving
+    from blog.publishing import publish
+
+    Migrate(app, db, directory=str(app.root_path + "/../migrations"))
+    publish.init_app(app)
+    moving.init_app(app)

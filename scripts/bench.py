@@ -36,7 +36,7 @@ from blog.core.extensions import db  # noqa: E402
 from blog.core.models import Article, Comment, CommentStatus  # noqa: E402
 from blog.core.sanitize import clean_comment  # noqa: E402
 from blog.publishing.publish import publish  # noqa: E402
-from blog.publishing.source import tag_slug  # noqa: E402
+from blog.publishing.tags import tag_slug  # noqa: E402
 from blog.reading.versions import touch_article  # noqa: E402
 from scripts import isso as isso_server  # noqa: E402
 from scripts.live import (  # noqa: E402

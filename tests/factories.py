@@ -12,7 +12,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, ArticleStatus, ArticleTag, Comment, CommentStatus, Moderator, utcnow
 from blog.core.sanitize import clean_comment
 from blog.moderation.accounts import create_moderator
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 
 PASSWORD = "correct horse battery staple"
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from blog.core.extensions import db
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 from tests.test_migrations import MIGRATIONS, bare_app  # noqa: F401 (a fixture)
 
 TAGS = ["Travel Notes", "travel-notes", "Économie", "C++ & Python"]

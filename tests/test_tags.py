@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from blog.core.extensions import db
 from blog.core.models import ArticleTag
 from blog.publishing.publish import PublishError, publish
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 

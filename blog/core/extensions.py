@@ -2,7 +2,6 @@
 
 import flask_login
 import sqlalchemy as sa
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,7 +20,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 login_manager = flask_login.LoginManager()
 # No global CSRFProtect: each form checks its own token when it validates. Moderators' forms use
 # Flask-WTF's session-bound token; the public comment form brings a session-less one (blog/comments/csrf.py),

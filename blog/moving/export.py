@@ -16,7 +16,7 @@ from flask import current_app
 
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentKind, CommentStatus, utcnow
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 
 WP = "http://wordpress.org/export/1.2/"
 APPROVED = {

@@ -11,7 +11,8 @@ import yaml
 
 from blog.moving import convert, wxr
 from blog.moving.report import Report
-from blog.publishing.source import FIELDS, RESERVED_SLUGS, YEAR_RE, tag_slug
+from blog.publishing.source import FIELDS, RESERVED_SLUGS, YEAR_RE
+from blog.publishing.tags import tag_slug
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft", "private": "draft"}

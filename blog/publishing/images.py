@@ -19,10 +19,8 @@ from urllib.parse import quote
 from PIL import Image, UnidentifiedImageError
 
 from blog.publishing.files import ContentError, FileTooLarge, clip, display_path, read_file
+from blog.reading.media import MEDIA_URL, VARIANTS
 
-MEDIA_URL = "/media/"
-# Inside the images folder, so /media/ serves it; hidden, so the blogger's folder stays theirs.
-VARIANTS = ".sizes"
 WIDTHS = (480, 960, 1440)
 # Larger than any photograph a page should send; a larger file is refused before it is read.
 MAX_IMAGE_BYTES = 20 * 1024 * 1024

@@ -33,7 +33,8 @@ from blog.publishing.files import (
     read_file,
 )
 from blog.publishing.report import Counts, count, navigation
-from blog.publishing.source import Source, load, tag_slug
+from blog.publishing.source import Source, load
+from blog.publishing.tags import tag_slug
 from blog.reading import search
 from blog.reading.listing import moved_neighbours, public_sequence
 from blog.reading.versions import touch_article

@@ -5,7 +5,6 @@ stores anything, and so that the tests can call it on small fixture files.
 """
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,10 +15,10 @@ import yaml
 
 from blog.publishing.files import ContentError, clip, quoted, read_file
 from blog.publishing.frontmatter import parse_yaml, split_front_matter, yaml_error
+from blog.publishing.tags import MAX_TAG_LENGTH, tag_slug
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 YEAR_RE = re.compile(r"[0-9]{4}")  # /<yyyy>/ is a year's archive (SPEC §8)
-MAX_TAG_LENGTH = 100
 # Paths the application answers itself (SPEC §2, §8); an article there could never be reached, or would
 # hide the blog's own page behind the page cache.
 RESERVED_SLUGS = frozenset(
@@ -97,18 +96,6 @@ def _slug(value: Any) -> str:
     if YEAR_RE.fullmatch(value):
         raise ValueError(f"{quoted(value)} is the path of a year's archive; choose another")
     return value
-
-
-def tag_slug(name: str) -> str:
-    """Return the URL slug of a tag: lower case, ASCII-folded, runs of other characters as one hyphen.
-
-    The one derivation of a tag's slug, for storing, linking and looking up: ``Économie`` → ``economie``,
-    ``Travel Notes`` and ``travel-notes`` → ``travel-notes``. NFKD splits accented letters into a base
-    letter and a combining mark, and the marks are dropped; a tag with no ASCII letter or digit left
-    gives ``""``.
-    """
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:MAX_TAG_LENGTH]
 
 
 def _tags(value: Any) -> list[str]:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleTag
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 from blog.reading.listing import PAGE, listing
 from blog.reading.views import public_articles
 

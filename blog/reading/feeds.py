@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 from blog.comments.threads import approved_of, comment_pages
 from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind, Comment, CommentStatus, utcnow
-from blog.publishing.source import tag_slug
+from blog.publishing.tags import tag_slug
 from blog.reading.archive import tag_name, tagged
 from blog.reading.views import get_public_article, last_modified, public_articles
 

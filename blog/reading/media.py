@@ -5,9 +5,12 @@ import os
 from flask import Blueprint, abort, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 
-from blog.publishing.images import VARIANTS
-
 bp = Blueprint("media", __name__)
+
+MEDIA_URL = "/media/"
+# Inside the images folder, so /media/ serves it; hidden, so the blogger's folder stays theirs.
+# Publishing writes the resized copies there (blog/publishing/images.py).
+VARIANTS = ".sizes"
 
 # Rendered articles link to /media/NAME?v=HASH and to resized copies named for their content hash in
 # /media/.sizes/ (blog/publishing/images.py), so such a URL never changes content and may be cached for a
