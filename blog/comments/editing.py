@@ -11,9 +11,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from blog.comments import notices
-from blog.comments import rules as moderation
 from blog.comments.pending import waiting
-from blog.comments.posting import approved_before
+from blog.comments.posting import judge
 from blog.comments.signing import Purpose, matches, signed_id, signed_id_of
 from blog.core import normalise
 from blog.core.database import begin_write
@@ -105,37 +104,20 @@ def edit(comment: Comment, text: str, html: str) -> Comment:
     begin_write()
     comment = db.session.get(Comment, comment.id, populate_existing=True)
     before, old_text = comment.status, comment.raw_text
-    config = current_app.config
     now = utcnow()
-    shape = normalise.text_shape(text)
-    spam = spam_filter.judge(  # scored again, as a new comment with this text would be
-        db.session.connection(),
-        spam_filter.Example(
-            text,
-            html,
-            comment.author_name,
-            comment.author_url,
-            shape,
-            comment.article_id,
-            comment.author_ip,
-            comment.author_email_key,
-            now,
-        ),
+    # Decided again, as a new comment with this text would be.
+    example = spam_filter.Example(
+        text,
+        html,
+        comment.author_name,
+        comment.author_url,
+        normalise.text_shape(text),
+        comment.article_id,
+        comment.author_ip,
+        comment.author_email_key,
+        now,
     )
-    candidate = moderation.Candidate(
-        text=text,
-        html=html,
-        author=comment.author_name,
-        email=comment.author_email,
-        url=comment.author_url,
-        ip=comment.author_ip,
-        user_agent=comment.user_agent,
-        honeypot="",
-        previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and approved_before(db.session.connection(), comment.author_email),
-        spam=spam,
-    )
-    status, reasons = moderation.decide(candidate, config)
+    status, reasons, spam = judge(db.session.connection(), example, comment.author_email, comment.user_agent)
     comment.raw_text, comment.html, comment.edited_at = text, html, now
     comment.spam_score = spam.score  # (raw_text derives the fingerprint and the shape itself)
     comment.status, comment.reasons = status, reasons

@@ -215,24 +215,8 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
     if wait:
         raise Refused(429, flood_message(wait), retry_after=wait)
 
-    spam = spam_filter.judge(
-        connection,
-        spam_filter.Example(text, html, author, url, shape, article.id, ip, email_key, now),
-    )
-    candidate = moderation.Candidate(
-        text=text,
-        html=html,
-        author=author,
-        email=email,
-        url=url,
-        ip=ip,
-        user_agent=user_agent,
-        honeypot=form.phone.data or "",
-        previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
-        and approved_before(connection, email, email_key),
-        spam=spam,
-    )
-    status, reasons = moderation.decide(candidate, config)
+    example = spam_filter.Example(text, html, author, url, shape, article.id, ip, email_key, now)
+    status, reasons, spam = judge(connection, example, email, user_agent, honeypot=form.phone.data or "")
     return article, dict(
         article_id=article.id,
         parent_id=parent_id,
@@ -254,6 +238,30 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
         notify_approved=bool(form.notify_approved.data),
         notify_replies=bool(form.subscribe.data),
     )
+
+
+def judge(
+    connection, example: spam_filter.Example, email: str, user_agent: str, honeypot: str = ""
+) -> tuple[CommentStatus, list[str], spam_filter.model.Verdict]:
+    """Score a comment with the spam filter, then run every moderation rule on it: the one decision for
+    a new comment and for an author's edit. Return its status, the reasons, and the filter's verdict."""
+    config = current_app.config
+    spam = spam_filter.judge(connection, example)
+    candidate = moderation.Candidate(
+        text=example.text,
+        html=example.html,
+        author=example.author,
+        email=email,
+        url=example.url,
+        ip=example.ip,
+        user_agent=user_agent,
+        honeypot=honeypot,
+        previously_approved=config.get("COMMENT_MODERATION") == "previously-approved"
+        and approved_before(connection, email, example.email_key),
+        spam=spam,
+    )
+    status, reasons = moderation.decide(candidate, config)
+    return status, reasons, spam
 
 
 def approved_before(connection, email: str, email_key: str | None = None) -> bool:
