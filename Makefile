@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app blog
 # A local run keeps its secret key and SQLite database in instance/ (SPEC §7).
 LOCAL  := FLASK_DEBUG=1
 
-.PHONY: serve test lint bench stress screenshots publish moderator clean
+.PHONY: serve test lint bench bench-servers stress screenshots publish moderator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ test: $(VENV)/.installed-test $(if $(NPM),node_modules/.package-lock.json)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py
+
+# Which WSGI server serves the article best here (gunicorn's worker classes, granian when installed).
+bench-servers: $(VENV)/.installed-test
+	$(BIN)/python scripts/bench_servers.py
 
 stress: $(VENV)/.installed-test
 	$(BIN)/python scripts/stress.py --posts 1000 --clients 16 --workers 4 --db both

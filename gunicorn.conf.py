@@ -18,7 +18,7 @@ try:
 except SettingsError as refused:
     sys.exit(f"The blog cannot start; fix these settings:\n{refused.message}")
 
-wsgi_app = "blog:create_app(serving=True)"
+wsgi_app = "blog.wsgi:app"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "sync"
 # Load the app once in the master and fork: less memory and a faster start for every worker.
