@@ -206,11 +206,8 @@ def _poster(args):
         "Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
     ).encode()
     fixed = urlencode({k: v for k, v in fields.items() if k not in ("comment", "author", "email")})
-    accepted, other, i = [], {}, 0
-    # Every client has its form before the clock starts: the posts/s are of posting alone.
-    time.sleep(max(0.0, start - time.time()))
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+
+    def post(i: int) -> int:
         who = f"{tag}-{client}-{i}"
         body = (
             f"{fixed}&comment={tag}+c{client}+n{i}%3A+a+thought+of+its+own%2C+number+{i}."
@@ -219,34 +216,41 @@ def _poster(args):
         # Each post from a reader of its own, as through the proxy the README deploys behind, so
         # the flood rule (one comment per address per COMMENT_FLOOD_SECONDS) runs and lets it by.
         reader = f"10.{client}.{i // 250 % 250}.{i % 250 + 1}".encode()
-        status = _send(
+        return _send(
             address, b"%sX-Forwarded-For: %s\r\nContent-Length: %d\r\n\r\n%s" % (head, reader, len(body), body)
         )
-        if status == 303:
-            accepted.append(i)
-        else:
-            other[status] = other.get(status, 0) + 1
-        i += 1
-    return client, accepted, other
+
+    # Every client has its form before the clock starts: the posts/s are of posting alone.
+    return client, *_timed_posts(start, seconds, post, ok={303})
 
 
 def _isso_poster(args):
     """One client posting to Isso as its script does (JSON), over bare sockets like ``_poster``."""
     port, tag, client, start, seconds = args
+
+    def post(i: int) -> int:
+        who = f"{tag}-{client}-{i}"
+        text = f"{tag} c{client} n{i}: a thought of its own, number {i}."
+        body = {"text": text, "author": who, "email": f"{who}@example.org", "website": None, "parent": None}
+        return _send(("127.0.0.1", port), isso_server.post_request(port, body))
+
+    return client, *_timed_posts(start, seconds, post, ok={201, 202})  # 202: held for moderation
+
+
+def _timed_posts(start: float, seconds: float, post, ok: set[int]) -> tuple[list[int], dict[int, int]]:
+    """From ``start`` (a time.time()) for ``seconds``, call ``post(0)``, ``post(1)``, …; return the
+    numbers of the posts answered with a status in ``ok``, and how many got each other status."""
     accepted, other, i = [], {}, 0
     time.sleep(max(0.0, start - time.time()))
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        who = f"{tag}-{client}-{i}"
-        text = f"{tag} c{client} n{i}: a thought of its own, number {i}."
-        body = {"text": text, "author": who, "email": f"{who}@example.org", "website": None, "parent": None}
-        status = _send(("127.0.0.1", port), isso_server.post_request(port, body))
-        if status in (201, 202):  # 202: held for moderation
+        status = post(i)
+        if status in ok:
             accepted.append(i)
         else:
             other[status] = other.get(status, 0) + 1
         i += 1
-    return client, accepted, other
+    return accepted, other
 
 
 def post_load(server, clients=8, seconds=8) -> dict:
