@@ -68,17 +68,13 @@ def create_app(test_config=None, *, serving=False):
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
     pagecache.init_app(app)  # outermost: plain article GETs are answered before Flask's machinery
     if not serving:
-        _add_commands(app, db)
+        # The commands only a terminal runs: `db`, `content publish`, `import`, `export`.
+        from flask_migrate import Migrate
+
+        from blog.moving import commands as moving
+        from blog.publishing import publish
+
+        Migrate(app, db, directory=str(app.root_path + "/../migrations"))
+        publish.init_app(app)
+        moving.init_app(app)
     return app
-
-
-def _add_commands(app, db):
-    """The ``flask`` commands that only a terminal runs: ``db``, ``content publish``, ``import``, ``export``."""
-    from flask_migrate import Migrate
-
-    from blog.moving import commands as moving
-    from blog.publishing import publish
-
-    Migrate(app, db, directory=str(app.root_path + "/../migrations"))
-    publish.init_app(app)
-    moving.init_app(app)
