@@ -19,7 +19,7 @@ from blog.core import settings
 def create_app(test_config=None, *, serving=False):
     """Create and configure the blog.
 
-    ``serving=True`` is the web server's app (gunicorn.conf.py). It leaves out the commands that need
+    ``serving=True`` is the web server's app (blog/wsgi.py). It leaves out the commands that need
     what no request does (publishing's Markdown, Pygments and Pillow, the WordPress import's XML and
     HTML parsers, Alembic's migrations), so that no worker imports them (README, "Performance").
     """
