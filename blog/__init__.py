@@ -16,17 +16,17 @@ from flask import Flask
 from blog.core import settings
 
 
-def create_app(test_config=None, *, serving=False):
+def create_app(test_config=None):
     """Create and configure the blog.
 
-    ``serving=True`` is the web server's app (blog/wsgi.py). It leaves out the commands that need
-    what no request does (publishing's Markdown, Pygments and Pillow, the WordPress import's XML and
-    HTML parsers, Alembic's migrations), so that no worker imports them (README, "Performance").
+    The commands that need what no request does (publishing's Markdown, Pygments and Pillow, the
+    WordPress import's parsers, Alembic's migrations) are registered by name and imported only when
+    one runs (blog/core/commands.py), so that no web worker imports them (README, "Performance").
     """
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
-    from blog.core import backup, database, errors, keys, security
+    from blog.core import backup, commands, database, errors, keys, security
     from blog.core.extensions import db
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
@@ -67,14 +67,5 @@ def create_app(test_config=None, *, serving=False):
     app.register_blueprint(archive.bp)
     app.register_blueprint(pages.bp)  # last: its /<slug>/ catches what the others leave
     pagecache.init_app(app)  # outermost: plain article GETs are answered before Flask's machinery
-    if not serving:
-        # The commands only a terminal runs: `db`, `content publish`, `import`, `export`.
-        from flask_migrate import Migrate
-
-        from blog.moving import commands as moving
-        from blog.publishing import publish
-
-        Migrate(app, db, directory=str(app.root_path + "/../migrations"))
-        publish.init_app(app)
-        moving.init_app(app)
+    commands.init_app(app, db)  # `flask db`, `content`, `import`, `export`: imported when run
     return app

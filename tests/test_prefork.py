@@ -58,9 +58,19 @@ def test_a_web_worker_never_imports_what_only_the_commands_use(app, app_config):
     code = f"""
 import json, sys
 from blog import create_app
-app = create_app(json.loads({json.dumps(app_config)!r}), serving=True)
+app = create_app(json.loads({json.dumps(app_config)!r}))
 assert app.test_client().get("/").status_code == 200
 print(json.dumps(sorted(set({heavy!r}) & sys.modules.keys())))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out.splitlines()[-1]) == []
+
+
+def test_the_terminal_commands_are_listed_and_load_when_run(app, runner):
+    listing = runner.invoke(args=["--help"]).output
+    for group in ("db", "content", "import", "export"):
+        assert f"  {group} " in listing
+    assert "publish" in runner.invoke(args=["content", "--help"]).output
+    assert "wxr" in runner.invoke(args=["import", "--help"]).output
+    current = runner.invoke(args=["db", "current"])
+    assert current.exit_code == 0, current.output
