@@ -6,6 +6,8 @@ ten levels deep) is the real-world case; small files made by tests/factories.py 
 
 import hashlib
 import re
+from datetime import UTC, datetime
+from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
@@ -14,10 +16,10 @@ from PIL import Image
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent
 from blog.core.records import Redirect
-from blog.moving import convert
+from blog.moving import convert, export
 from tests.actions import login, queue
-from tests.conftest import corpus, nu_errors
-from tests.factories import make_moderator, make_wxr, wxr_comment, wxr_item
+from tests.conftest import app_with_tables, corpus, drop_app, nu_errors
+from tests.factories import make_article, make_comment, make_moderator, make_wxr, wxr_comment, wxr_item
 
 WPTEST = corpus("wptest-wxr", "wptest.xml")
 
@@ -481,6 +483,82 @@ def test_a_file_that_is_not_wxr_is_refused(app, runner, tmp_path, content_dir, t
 def test_another_content_folder_is_refused(app, runner, tmp_path):
     result = import_wxr(runner, WPTEST, "--content-dir", str(tmp_path / "elsewhere"))
     assert result.exit_code == 1 and "is not the folder the blog publishes" in result.output
+
+
+# -- the export, as WordPress's importer reads it --
+#
+# WordPress reads a WXR file with SimpleXML (strict XML 1.0) and, when that refuses it, with a parser of
+# regular expressions that reads line by line and does not decode what it finds.
+
+NOON = datetime(2020, 1, 2, 12, 0, tzinfo=UTC)
+
+
+def export_site(runner, tmp_path) -> str:
+    """Export the test site; return the file's text, having checked it is well-formed XML 1.0."""
+    path = tmp_path / "export.xml"
+    result = run(runner, "export", "wxr", str(path))
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    ElementTree.fromstring(text.encode())  # expat, like libxml2, refuses what XML 1.0 cannot hold
+    return text
+
+
+def import_elsewhere(app_config, tmp_path, text: str) -> tuple[dict, list]:
+    """Import an export into a fresh site; return its articles (slug → title, author) and comments."""
+    path = tmp_path / "to-import.xml"
+    path.write_text(text, encoding="utf-8")
+    content = tmp_path / "elsewhere"
+    content.mkdir()
+    other = app_with_tables(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'elsewhere.db'}", "CONTENT_DIR": str(content)}
+    )
+    try:
+        result = other.test_cli_runner().invoke(args=["import", "wxr", str(path)])
+        assert result.exit_code == 0, result.output
+        with other.app_context():
+            articles = {a.slug: (a.title, a.author) for a in db.session.scalars(sa.select(Article))}
+            comments = sorted((c.author_name, c.raw_text, c.kind.value) for c in db.session.scalars(sa.select(Comment)))
+        return articles, comments
+    finally:
+        drop_app(other)
+
+
+def test_a_title_with_ampersands_and_angle_brackets_is_written_as_html_in_cdata(app, runner, tmp_path, app_config):
+    title = 'Fish & <Chips> "at" dusk'
+    with app.app_context():
+        make_article("fish", title, published_at=NOON)
+    text = export_site(runner, tmp_path)
+    # What the regular-expression parser takes as it stands, and SimpleXML reads alike.
+    assert '<title><![CDATA[Fish &amp; &lt;Chips&gt; "at" dusk]]></title>' in text
+    articles, _ = import_elsewhere(app_config, tmp_path, text)
+    assert articles["fish"][0] == title
+
+
+def test_characters_xml_cannot_hold_are_dropped_from_every_text(app, runner, tmp_path, app_config):
+    with app.app_context():
+        article = make_article(
+            "bell", "Bell\x07 tower", published_at=NOON, html="<p>Form\x0cfeed\ufffe here.</p>", summary="Sum\x1bmary."
+        )
+        make_comment(article, "Escape\x1b[31m red.", author="Ada\x01 Reader", created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text)
+    assert "Bell tower" in text and "Formfeed here." in text and "Summary." in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["bell"][0] == "Bell tower"
+    assert comments == [("Ada Reader", "Escape[31m red.", "comment")]
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("tab\tnewline\ncarriage\rreturn", "tab\tnewline\ncarriage\rreturn"),
+        ("nul\x00 bell\x07 escape\x1b del\x7f", "nul bell escape del\x7f"),
+        ("not characters \ufffe\uffff, a lone surrogate \ud800.", "not characters , a lone surrogate ."),
+        ("Économie, 日本, 😀 \U0010fffd", "Économie, 日本, 😀 \U0010fffd"),
+    ],
+)
+def test_xml_chars_keeps_what_xml_1_0_holds(text, kept):
+    assert export.xml_chars(text) == kept
 
 
 # -- HTML to Markdown --

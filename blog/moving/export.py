@@ -3,8 +3,13 @@
 Articles and pages are written one at a time with their comments (threads, statuses, pings), so the
 file is never held in memory whole. A comment's text is written as its author typed it, which is what
 WordPress stores; an article's is its rendered HTML, with absolute image addresses.
+
+WordPress's importer reads the file with SimpleXML and, when that refuses it, with a regular-expression
+parser that reads line by line. The file is written for both: every text is CDATA or escaped and holds
+only characters XML 1.0 allows, and each author is on one line, as WordPress's own export writes it.
 """
 
+import html
 import re
 from collections import Counter
 from email.utils import format_datetime
@@ -28,9 +33,24 @@ APPROVED = {
 PING_TYPES = {CommentKind.PINGBACK: "pingback", CommentKind.TRACKBACK: "trackback"}
 
 
-def cdata(text: str) -> str:
+# XML 1.0 holds tab, newline, carriage return and U+0020 onwards, less the surrogates and U+FFFE/U+FFFF.
+# Any other character (a control character pasted into a title, a lone surrogate) makes the whole file
+# unreadable to SimpleXML, so it is dropped wherever text is written.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(text: str | None) -> str:
+    """Return text without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", text or "")
+
+
+def cdata(text: str | None) -> str:
     """Return text as CDATA, however it is made (a ``]]>`` inside is split across two sections)."""
-    return "<![CDATA[" + (text or "").replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + xml_chars(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _escape(text: str | None) -> str:
+    return escape(xml_chars(text))
 
 
 def _date(value) -> str:
@@ -42,13 +62,13 @@ def _login(name: str) -> str:
 
 
 def _html(article: Article, site_url: str) -> str:
-    html = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
+    body = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
     # /media/ and other site paths become absolute, so the importer on another host can find them.
-    html = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", html)
+    body = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", body)
     return re.sub(
         r'(\ssrcset=")([^"]*)"',
         lambda m: m.group(1) + ", ".join(_absolute(part.strip(), site_url) for part in m.group(2).split(",")) + '"',
-        html,
+        body,
     )
 
 
@@ -77,11 +97,11 @@ def write(path: Path, site_url: str) -> Counter:
             ' xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
             f' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{WP}">\n<channel>\n'
         )
-        out.write(f"<title>{escape(config['SITE_NAME'])}</title>\n<link>{escape(site_url)}</link>\n")
-        out.write(f"<description>{escape(config['SITE_DESCRIPTION'])}</description>\n")
+        out.write(f"<title>{_escape(config['SITE_NAME'])}</title>\n<link>{_escape(site_url)}</link>\n")
+        out.write(f"<description>{_escape(config['SITE_DESCRIPTION'])}</description>\n")
         out.write(f"<pubDate>{format_datetime(now)}</pubDate>\n<language>en</language>\n")
-        out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{escape(site_url)}</wp:base_site_url>\n")
-        out.write(f"<wp:base_blog_url>{escape(site_url)}</wp:base_blog_url>\n")
+        out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{_escape(site_url)}</wp:base_site_url>\n")
+        out.write(f"<wp:base_blog_url>{_escape(site_url)}</wp:base_blog_url>\n")
         for login, name in sorted(authors.items()):
             out.write(
                 f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
@@ -104,10 +124,13 @@ def write(path: Path, site_url: str) -> Counter:
 def _item(out, article: Article, site_url: str, login: str, author_id: int, now) -> int:
     status = "draft" if article.status is ArticleStatus.DRAFT else "future" if article.published_at > now else "publish"
     out.write("<item>\n")
-    out.write(f"<title>{escape(article.title)}</title>\n<link>{escape(f'{site_url}/{article.slug}/')}</link>\n")
+    # WordPress keeps a title as HTML (its importer, and ours, read it so), and its regular-expression parser
+    # takes what lies between the tags without decoding entities: so the title is HTML, in CDATA.
+    out.write(f"<title>{cdata(html.escape(article.title, quote=False))}</title>\n")
+    out.write(f"<link>{_escape(f'{site_url}/{article.slug}/')}</link>\n")
     out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
     out.write(
-        f'<guid isPermaLink="false">{escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
+        f'<guid isPermaLink="false">{_escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
     )
     out.write(f"<content:encoded>{cdata(_html(article, site_url))}</content:encoded>\n")
     out.write(f"<excerpt:encoded>{cdata(article.summary)}</excerpt:encoded>\n")
