@@ -491,6 +491,21 @@ def test_another_content_folder_is_refused(app, runner, tmp_path):
 # regular expressions that reads line by line and does not decode what it finds.
 
 NOON = datetime(2020, 1, 2, 12, 0, tzinfo=UTC)
+COMMENT_FIELDS = [
+    "comment_id",
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_author_IP",
+    "comment_date",
+    "comment_date_gmt",
+    "comment_content",
+    "comment_approved",
+    "comment_type",
+    "comment_parent",
+    "comment_user_id",
+    "comment_agent",
+]
 
 
 def export_site(runner, tmp_path) -> str:
@@ -546,6 +561,30 @@ def test_characters_xml_cannot_hold_are_dropped_from_every_text(app, runner, tmp
     articles, comments = import_elsewhere(app_config, tmp_path, text)
     assert articles["bell"][0] == "Bell tower"
     assert comments == [("Ada Reader", "Escape[31m red.", "comment")]
+
+
+def test_each_comment_field_is_on_its_own_line_and_every_comment_has_its_type(app, runner, tmp_path, app_config):
+    with app.app_context():
+        article = make_article("thread", published_at=NOON)
+        first = make_comment(article, "First,\non two lines.", author="Ada", created_at=NOON)
+        make_comment(article, "A reply.", author="Bea", parent=first, created_at=NOON)
+        make_comment(article, "Linked here.", author="Other Blog", kind=CommentKind.PINGBACK, created_at=NOON)
+    text = export_site(runner, tmp_path)
+    blocks = re.findall(r"^<wp:comment>\n(.*?)^</wp:comment>$", text, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 3
+    for block in blocks:
+        # Every field opens a line and none shares it, in the order WordPress's own export writes them.
+        assert re.findall(r"^<wp:(\w+)>", block, re.MULTILINE) == COMMENT_FIELDS
+        assert all(line.count("<wp:") <= 1 for line in block.splitlines())
+    assert "<wp:comment_content><![CDATA[First,\non two lines.]]></wp:comment_content>\n" in text
+    types = re.findall(r"<wp:comment_type>(.*)</wp:comment_type>", text)
+    assert sorted(types) == ["comment", "comment", "pingback"]
+    _, comments = import_elsewhere(app_config, tmp_path, text)
+    assert comments == [
+        ("Ada", "First,\non two lines.", "comment"),
+        ("Bea", "A reply.", "comment"),
+        ("Other Blog", "Linked here.", "pingback"),
+    ]
 
 
 @pytest.mark.parametrize(

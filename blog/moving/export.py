@@ -6,7 +6,8 @@ WordPress stores; an article's is its rendered HTML, with absolute image address
 
 WordPress's importer reads the file with SimpleXML and, when that refuses it, with a regular-expression
 parser that reads line by line. The file is written for both: every text is CDATA or escaped and holds
-only characters XML 1.0 allows, and each author is on one line, as WordPress's own export writes it.
+only characters XML 1.0 allows, each author is on one line and each comment field on a line of its own,
+as WordPress's own export writes them.
 """
 
 import html
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentKind, CommentStatus, utcnow
+from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentStatus, utcnow
 from blog.publishing.tags import tag_slug
 
 WP = "http://wordpress.org/export/1.2/"
@@ -30,7 +31,6 @@ APPROVED = {
     CommentStatus.SPAM: "spam",
     CommentStatus.TRASH: "trash",
 }
-PING_TYPES = {CommentKind.PINGBACK: "pingback", CommentKind.TRACKBACK: "trackback"}
 
 
 # XML 1.0 holds tab, newline, carriage return and U+0020 onwards, less the surrogates and U+FFFE/U+FFFF.
@@ -153,22 +153,30 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     )
     for c in comments:
         written += 1
-        out.write(
-            "<wp:comment>"
-            f"<wp:comment_id>{c.id}</wp:comment_id>"
-            f"<wp:comment_author>{cdata(c.author_name)}</wp:comment_author>"
-            f"<wp:comment_author_email>{cdata(c.author_email)}</wp:comment_author_email>"
-            f"<wp:comment_author_url>{cdata(c.author_url)}</wp:comment_author_url>"
-            f"<wp:comment_author_IP>{cdata(c.author_ip)}</wp:comment_author_IP>"
-            f"<wp:comment_date>{_date(c.created_at)}</wp:comment_date>"
-            f"<wp:comment_date_gmt>{_date(c.created_at)}</wp:comment_date_gmt>"
-            f"<wp:comment_content>{cdata(c.raw_text)}</wp:comment_content>"
-            f"<wp:comment_approved>{APPROVED[c.status]}</wp:comment_approved>"
-            f"<wp:comment_type>{PING_TYPES.get(c.kind, '')}</wp:comment_type>"
-            f"<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>"
-            f"<wp:comment_user_id>{author_id if c.by_post_author else 0}</wp:comment_user_id>"
-            f"<wp:comment_agent>{cdata(c.user_agent)}</wp:comment_agent>"
-            "</wp:comment>\n"
-        )
+        _comment(out, c, author_id)
     out.write("</item>\n")
     return written
+
+
+def _comment(out, c: Comment, author_id: int) -> None:
+    # One field a line, as WordPress's export writes them: its regular-expression parser reads line by line.
+    # comment_type is WordPress's own name for each kind ("comment", "pingback", "trackback").
+    fields = (
+        ("comment_id", c.id),
+        ("comment_author", cdata(c.author_name)),
+        ("comment_author_email", cdata(c.author_email)),
+        ("comment_author_url", cdata(c.author_url)),
+        ("comment_author_IP", cdata(c.author_ip)),
+        ("comment_date", _date(c.created_at)),
+        ("comment_date_gmt", _date(c.created_at)),
+        ("comment_content", cdata(c.raw_text)),
+        ("comment_approved", APPROVED[c.status]),
+        ("comment_type", c.kind.value),
+        ("comment_parent", c.parent_id or 0),
+        ("comment_user_id", author_id if c.by_post_author else 0),
+        ("comment_agent", cdata(c.user_agent)),
+    )
+    out.write("<wp:comment>\n")
+    for name, value in fields:
+        out.write(f"<wp:{name}>{value}</wp:{name}>\n")
+    out.write("</wp:comment>\n")
