@@ -563,6 +563,28 @@ def test_characters_xml_cannot_hold_are_dropped_from_every_text(app, runner, tmp
     assert comments == [("Ada Reader", "Escape[31m red.", "comment")]
 
 
+def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp_path, app_config):
+    bylines = {"ada": "Ada Writer", "ada-too": "ada writer", "zoe": "Ζωή", "lei": "李雷", "unsigned": ""}
+    with app.app_context():
+        for slug, author in bylines.items():
+            make_article(slug, published_at=NOON, author=author)
+    text = export_site(runner, tmp_path)
+    root = ElementTree.fromstring(text.encode())
+    wp = "{http://wordpress.org/export/1.2/}"
+    logins = {a.findtext(f"{wp}author_login"): a.findtext(f"{wp}author_display_name") for a in root.iter(f"{wp}author")}
+    # Names that fold to the same ASCII login, or to none, still get one each.
+    assert sorted(logins) == ["ada-writer", "ada-writer-2", "editor", "editor-2", "the-editors"]
+    assert all(line.endswith("</wp:author>") for line in text.splitlines() if line.startswith("<wp:author>"))
+    written_by = {
+        item.findtext(f"{wp}post_name"): logins[item.findtext("{http://purl.org/dc/elements/1.1/}creator")]
+        for item in root.iter("item")
+    }
+    signed = {**bylines, "unsigned": "The Editors"}  # SITE_AUTHOR, the byline of articles that name none
+    assert written_by == signed
+    articles, _ = import_elsewhere(app_config, tmp_path, text)
+    assert {slug: author for slug, (_, author) in articles.items()} == signed
+
+
 def test_each_comment_field_is_on_its_own_line_and_every_comment_has_its_type(app, runner, tmp_path, app_config):
     with app.app_context():
         article = make_article("thread", published_at=NOON)

@@ -57,8 +57,18 @@ def _date(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _login(name: str) -> str:
-    return tag_slug(name)[:60] or "editor"
+def _logins(names) -> dict[str, str]:
+    """Give each author (by display name) a login of their own, as WordPress's users table requires: ASCII
+    letters, digits and hyphens, at most 60 characters; names that fold alike get ``-2``, ``-3``..."""
+    logins: dict[str, str] = {}
+    for name in sorted(set(names)):
+        base = tag_slug(name)[:60] or "editor"
+        login, n = base, 1
+        while login in logins.values():
+            n += 1
+            login = f"{base[: 59 - len(str(n))]}-{n}"
+        logins[name] = login
+    return logins
 
 
 def _html(article: Article, site_url: str) -> str:
@@ -82,13 +92,10 @@ def write(path: Path, site_url: str) -> Counter:
     articles = db.session.scalars(
         sa.select(Article).where(Article.status != ArticleStatus.WITHDRAWN).order_by(Article.published_at, Article.id)
     ).all()
-    authors = {
-        _login(a.author or current_app.config["SITE_AUTHOR"]): a.author or current_app.config["SITE_AUTHOR"]
-        for a in articles
-    }
-    author_ids = {login: n for n, login in enumerate(sorted(authors), 1)}
-    tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
     config = current_app.config
+    logins = _logins(a.author or config["SITE_AUTHOR"] for a in articles)
+    author_ids = {login: n for n, login in enumerate(sorted(logins.values()), 1)}
+    tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
     now = utcnow()
     with Path(path).open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8" ?>\n')
@@ -102,7 +109,7 @@ def write(path: Path, site_url: str) -> Counter:
         out.write(f"<pubDate>{format_datetime(now)}</pubDate>\n<language>en</language>\n")
         out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{_escape(site_url)}</wp:base_site_url>\n")
         out.write(f"<wp:base_blog_url>{_escape(site_url)}</wp:base_blog_url>\n")
-        for login, name in sorted(authors.items()):
+        for name, login in sorted(logins.items(), key=lambda pair: pair[1]):
             out.write(
                 f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
                 f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(name)}"
@@ -114,7 +121,7 @@ def write(path: Path, site_url: str) -> Counter:
                 f"<wp:tag_name>{cdata(name)}</wp:tag_name></wp:tag>\n"
             )
         for article in articles:
-            login = _login(article.author or config["SITE_AUTHOR"])
+            login = logins[article.author or config["SITE_AUTHOR"]]
             counts["pages" if article.kind is ArticleKind.PAGE else "posts"] += 1
             counts["comments"] += _item(out, article, site_url, login, author_ids[login], now)
         out.write("</channel>\n</rss>\n")
