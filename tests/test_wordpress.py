@@ -6,7 +6,7 @@ ten levels deep) is the real-world case; small files made by tests/factories.py 
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from xml.etree import ElementTree
 
 import pytest
@@ -575,6 +575,8 @@ def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp
     # Names that fold to the same ASCII login, or to none, still get one each.
     assert sorted(logins) == ["ada-writer", "ada-writer-2", "editor", "editor-2", "the-editors"]
     assert all(line.endswith("</wp:author>") for line in text.splitlines() if line.startswith("<wp:author>"))
+    # No setting holds an author's email, so none is written (the README says so).
+    assert {a.findtext(f"{wp}author_email") for a in root.iter(f"{wp}author")} == {""}
     written_by = {
         item.findtext(f"{wp}post_name"): logins[item.findtext("{http://purl.org/dc/elements/1.1/}creator")]
         for item in root.iter("item")
@@ -583,6 +585,18 @@ def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp
     assert written_by == signed
     articles, _ = import_elsewhere(app_config, tmp_path, text)
     assert {slug: author for slug, (_, author) in articles.items()} == signed
+
+
+def test_dates_are_the_blogs_time_and_utc_which_are_one(app, runner, tmp_path):
+    # The blog has no time zone setting and shows every date in UTC: its local time is UTC.
+    evening = datetime(2020, 1, 2, 23, 30, tzinfo=timezone(timedelta(hours=2)))
+    with app.app_context():
+        make_comment(make_article("late", published_at=evening), created_at=evening + timedelta(minutes=5))
+    text = export_site(runner, tmp_path)
+    assert "<wp:post_date>2020-01-02 21:30:00</wp:post_date>\n" in text
+    assert "<wp:post_date_gmt>2020-01-02 21:30:00</wp:post_date_gmt>\n" in text
+    assert "<wp:comment_date>2020-01-02 21:35:00</wp:comment_date>\n" in text
+    assert "<wp:comment_date_gmt>2020-01-02 21:35:00</wp:comment_date_gmt>\n" in text
 
 
 def test_each_comment_field_is_on_its_own_line_and_every_comment_has_its_type(app, runner, tmp_path, app_config):

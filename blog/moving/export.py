@@ -13,6 +13,7 @@ as WordPress's own export writes them.
 import html
 import re
 from collections import Counter
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -54,7 +55,9 @@ def _escape(text: str | None) -> str:
 
 
 def _date(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    # WordPress writes post_date and comment_date in the site's time zone and the _gmt fields in UTC. The
+    # blog has no time zone setting and shows every date in UTC, so its local time is UTC: both are alike.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _logins(names) -> dict[str, str]:
