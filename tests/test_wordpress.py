@@ -6,6 +6,8 @@ ten levels deep) is the real-world case; small files made by tests/factories.py 
 
 import hashlib
 import re
+from datetime import UTC, datetime, timedelta, timezone
+from xml.etree import ElementTree
 
 import pytest
 import sqlalchemy as sa
@@ -14,10 +16,10 @@ from PIL import Image
 from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentKind, CommentStatus, ModerationEvent
 from blog.core.records import Redirect
-from blog.moving import convert
+from blog.moving import convert, export
 from tests.actions import login, queue
-from tests.conftest import corpus, nu_errors
-from tests.factories import make_moderator, make_wxr, wxr_comment, wxr_item
+from tests.conftest import app_with_tables, corpus, drop_app, nu_errors
+from tests.factories import make_article, make_comment, make_moderator, make_wxr, wxr_comment, wxr_item
 
 WPTEST = corpus("wptest-wxr", "wptest.xml")
 
@@ -481,6 +483,157 @@ def test_a_file_that_is_not_wxr_is_refused(app, runner, tmp_path, content_dir, t
 def test_another_content_folder_is_refused(app, runner, tmp_path):
     result = import_wxr(runner, WPTEST, "--content-dir", str(tmp_path / "elsewhere"))
     assert result.exit_code == 1 and "is not the folder the blog publishes" in result.output
+
+
+# -- the export, as WordPress's importer reads it --
+#
+# WordPress reads a WXR file with SimpleXML (strict XML 1.0) and, when that refuses it, with a parser of
+# regular expressions that reads line by line and does not decode what it finds.
+
+NOON = datetime(2020, 1, 2, 12, 0, tzinfo=UTC)
+COMMENT_FIELDS = [
+    "comment_id",
+    "comment_author",
+    "comment_author_email",
+    "comment_author_url",
+    "comment_author_IP",
+    "comment_date",
+    "comment_date_gmt",
+    "comment_content",
+    "comment_approved",
+    "comment_type",
+    "comment_parent",
+    "comment_user_id",
+    "comment_agent",
+]
+
+
+def export_site(runner, tmp_path) -> str:
+    """Export the test site; return the file's text, having checked it is well-formed XML 1.0."""
+    path = tmp_path / "export.xml"
+    result = run(runner, "export", "wxr", str(path))
+    assert result.exit_code == 0, result.output
+    text = path.read_text(encoding="utf-8")
+    ElementTree.fromstring(text.encode())  # expat, like libxml2, refuses what XML 1.0 cannot hold
+    return text
+
+
+def import_elsewhere(app_config, tmp_path, text: str) -> tuple[dict, list]:
+    """Import an export into a fresh site; return its articles (slug → title, author) and comments."""
+    path = tmp_path / "to-import.xml"
+    path.write_text(text, encoding="utf-8")
+    content = tmp_path / "elsewhere"
+    content.mkdir()
+    other = app_with_tables(
+        {**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'elsewhere.db'}", "CONTENT_DIR": str(content)}
+    )
+    try:
+        result = other.test_cli_runner().invoke(args=["import", "wxr", str(path)])
+        assert result.exit_code == 0, result.output
+        with other.app_context():
+            articles = {a.slug: (a.title, a.author) for a in db.session.scalars(sa.select(Article))}
+            comments = sorted((c.author_name, c.raw_text, c.kind.value) for c in db.session.scalars(sa.select(Comment)))
+        return articles, comments
+    finally:
+        drop_app(other)
+
+
+def test_a_title_with_ampersands_and_angle_brackets_is_written_as_html_in_cdata(app, runner, tmp_path, app_config):
+    title = 'Fish & <Chips> "at" dusk'
+    with app.app_context():
+        make_article("fish", title, published_at=NOON)
+    text = export_site(runner, tmp_path)
+    # What the regular-expression parser takes as it stands, and SimpleXML reads alike.
+    assert '<title><![CDATA[Fish &amp; &lt;Chips&gt; "at" dusk]]></title>' in text
+    articles, _ = import_elsewhere(app_config, tmp_path, text)
+    assert articles["fish"][0] == title
+
+
+def test_characters_xml_cannot_hold_are_dropped_from_every_text(app, runner, tmp_path, app_config):
+    with app.app_context():
+        article = make_article(
+            "bell", "Bell\x07 tower", published_at=NOON, html="<p>Form\x0cfeed\ufffe here.</p>", summary="Sum\x1bmary."
+        )
+        make_comment(article, "Escape\x1b[31m red.", author="Ada\x01 Reader", created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", text)
+    assert "Bell tower" in text and "Formfeed here." in text and "Summary." in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["bell"][0] == "Bell tower"
+    assert comments == [("Ada Reader", "Escape[31m red.", "comment")]
+
+
+def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp_path, app_config):
+    bylines = {"ada": "Ada Writer", "ada-too": "ada writer", "zoe": "Ζωή", "lei": "李雷", "unsigned": ""}
+    with app.app_context():
+        for slug, author in bylines.items():
+            make_article(slug, published_at=NOON, author=author)
+    text = export_site(runner, tmp_path)
+    root = ElementTree.fromstring(text.encode())
+    wp = "{http://wordpress.org/export/1.2/}"
+    logins = {a.findtext(f"{wp}author_login"): a.findtext(f"{wp}author_display_name") for a in root.iter(f"{wp}author")}
+    # Names that fold to the same ASCII login, or to none, still get one each.
+    assert sorted(logins) == ["ada-writer", "ada-writer-2", "editor", "editor-2", "the-editors"]
+    assert all(line.endswith("</wp:author>") for line in text.splitlines() if line.startswith("<wp:author>"))
+    # No setting holds an author's email, so none is written (the README says so).
+    assert {a.findtext(f"{wp}author_email") for a in root.iter(f"{wp}author")} == {""}
+    written_by = {
+        item.findtext(f"{wp}post_name"): logins[item.findtext("{http://purl.org/dc/elements/1.1/}creator")]
+        for item in root.iter("item")
+    }
+    signed = {**bylines, "unsigned": "The Editors"}  # SITE_AUTHOR, the byline of articles that name none
+    assert written_by == signed
+    articles, _ = import_elsewhere(app_config, tmp_path, text)
+    assert {slug: author for slug, (_, author) in articles.items()} == signed
+
+
+def test_dates_are_the_blogs_time_and_utc_which_are_one(app, runner, tmp_path):
+    # The blog has no time zone setting and shows every date in UTC: its local time is UTC.
+    evening = datetime(2020, 1, 2, 23, 30, tzinfo=timezone(timedelta(hours=2)))
+    with app.app_context():
+        make_comment(make_article("late", published_at=evening), created_at=evening + timedelta(minutes=5))
+    text = export_site(runner, tmp_path)
+    assert "<wp:post_date>2020-01-02 21:30:00</wp:post_date>\n" in text
+    assert "<wp:post_date_gmt>2020-01-02 21:30:00</wp:post_date_gmt>\n" in text
+    assert "<wp:comment_date>2020-01-02 21:35:00</wp:comment_date>\n" in text
+    assert "<wp:comment_date_gmt>2020-01-02 21:35:00</wp:comment_date_gmt>\n" in text
+
+
+def test_each_comment_field_is_on_its_own_line_and_every_comment_has_its_type(app, runner, tmp_path, app_config):
+    with app.app_context():
+        article = make_article("thread", published_at=NOON)
+        first = make_comment(article, "First,\non two lines.", author="Ada", created_at=NOON)
+        make_comment(article, "A reply.", author="Bea", parent=first, created_at=NOON)
+        make_comment(article, "Linked here.", author="Other Blog", kind=CommentKind.PINGBACK, created_at=NOON)
+    text = export_site(runner, tmp_path)
+    blocks = re.findall(r"^<wp:comment>\n(.*?)^</wp:comment>$", text, re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 3
+    for block in blocks:
+        # Every field opens a line and none shares it, in the order WordPress's own export writes them.
+        assert re.findall(r"^<wp:(\w+)>", block, re.MULTILINE) == COMMENT_FIELDS
+        assert all(line.count("<wp:") <= 1 for line in block.splitlines())
+    assert "<wp:comment_content><![CDATA[First,\non two lines.]]></wp:comment_content>\n" in text
+    types = re.findall(r"<wp:comment_type>(.*)</wp:comment_type>", text)
+    assert sorted(types) == ["comment", "comment", "pingback"]
+    _, comments = import_elsewhere(app_config, tmp_path, text)
+    assert comments == [
+        ("Ada", "First,\non two lines.", "comment"),
+        ("Bea", "A reply.", "comment"),
+        ("Other Blog", "Linked here.", "pingback"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("tab\tnewline\ncarriage\rreturn", "tab\tnewline\ncarriage\rreturn"),
+        ("nul\x00 bell\x07 escape\x1b del\x7f", "nul bell escape del\x7f"),
+        ("not characters \ufffe\uffff, a lone surrogate \ud800.", "not characters , a lone surrogate ."),
+        ("Économie, 日本, 😀 \U0010fffd", "Économie, 日本, 😀 \U0010fffd"),
+    ],
+)
+def test_xml_chars_keeps_what_xml_1_0_holds(text, kept):
+    assert export.xml_chars(text) == kept
 
 
 # -- HTML to Markdown --

@@ -3,10 +3,17 @@
 Articles and pages are written one at a time with their comments (threads, statuses, pings), so the
 file is never held in memory whole. A comment's text is written as its author typed it, which is what
 WordPress stores; an article's is its rendered HTML, with absolute image addresses.
+
+WordPress's importer reads the file with SimpleXML and, when that refuses it, with a regular-expression
+parser that reads line by line. The file is written for both: every text is CDATA or escaped and holds
+only characters XML 1.0 allows, each author is on one line and each comment field on a line of its own,
+as WordPress's own export writes them.
 """
 
+import html
 import re
 from collections import Counter
+from datetime import UTC
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -15,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from blog.core.extensions import db
-from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentKind, CommentStatus, utcnow
+from blog.core.models import Article, ArticleKind, ArticleStatus, Comment, CommentStatus, utcnow
 from blog.publishing.tags import tag_slug
 
 WP = "http://wordpress.org/export/1.2/"
@@ -25,30 +32,56 @@ APPROVED = {
     CommentStatus.SPAM: "spam",
     CommentStatus.TRASH: "trash",
 }
-PING_TYPES = {CommentKind.PINGBACK: "pingback", CommentKind.TRACKBACK: "trackback"}
 
 
-def cdata(text: str) -> str:
+# XML 1.0 holds tab, newline, carriage return and U+0020 onwards, less the surrogates and U+FFFE/U+FFFF.
+# Any other character (a control character pasted into a title, a lone surrogate) makes the whole file
+# unreadable to SimpleXML, so it is dropped wherever text is written.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_chars(text: str | None) -> str:
+    """Return text without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", text or "")
+
+
+def cdata(text: str | None) -> str:
     """Return text as CDATA, however it is made (a ``]]>`` inside is split across two sections)."""
-    return "<![CDATA[" + (text or "").replace("]]>", "]]]]><![CDATA[>") + "]]>"
+    return "<![CDATA[" + xml_chars(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _escape(text: str | None) -> str:
+    return escape(xml_chars(text))
 
 
 def _date(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S")
+    # WordPress writes post_date and comment_date in the site's time zone and the _gmt fields in UTC. The
+    # blog has no time zone setting and shows every date in UTC, so its local time is UTC: both are alike.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _login(name: str) -> str:
-    return tag_slug(name)[:60] or "editor"
+def _logins(names) -> dict[str, str]:
+    """Give each author (by display name) a login of their own, as WordPress's users table requires: ASCII
+    letters, digits and hyphens, at most 60 characters; names that fold alike get ``-2``, ``-3``..."""
+    logins: dict[str, str] = {}
+    for name in sorted(set(names)):
+        base = tag_slug(name)[:60] or "editor"
+        login, n = base, 1
+        while login in logins.values():
+            n += 1
+            login = f"{base[: 59 - len(str(n))]}-{n}"
+        logins[name] = login
+    return logins
 
 
 def _html(article: Article, site_url: str) -> str:
-    html = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
+    body = re.sub(r'\s*<a class="header-anchor"[^>]*>#</a>', "", article.html)
     # /media/ and other site paths become absolute, so the importer on another host can find them.
-    html = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", html)
+    body = re.sub(r'(\s(?:src|href)=")/(?!/)', rf"\1{site_url}/", body)
     return re.sub(
         r'(\ssrcset=")([^"]*)"',
         lambda m: m.group(1) + ", ".join(_absolute(part.strip(), site_url) for part in m.group(2).split(",")) + '"',
-        html,
+        body,
     )
 
 
@@ -62,13 +95,10 @@ def write(path: Path, site_url: str) -> Counter:
     articles = db.session.scalars(
         sa.select(Article).where(Article.status != ArticleStatus.WITHDRAWN).order_by(Article.published_at, Article.id)
     ).all()
-    authors = {
-        _login(a.author or current_app.config["SITE_AUTHOR"]): a.author or current_app.config["SITE_AUTHOR"]
-        for a in articles
-    }
-    author_ids = {login: n for n, login in enumerate(sorted(authors), 1)}
-    tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
     config = current_app.config
+    logins = _logins(a.author or config["SITE_AUTHOR"] for a in articles)
+    author_ids = {login: n for n, login in enumerate(sorted(logins.values()), 1)}
+    tags = sorted({(tag_slug(t), str(t)) for a in articles for t in a.tags})
     now = utcnow()
     with Path(path).open("w", encoding="utf-8") as out:
         out.write('<?xml version="1.0" encoding="UTF-8" ?>\n')
@@ -77,12 +107,12 @@ def write(path: Path, site_url: str) -> Counter:
             ' xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/"'
             f' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{WP}">\n<channel>\n'
         )
-        out.write(f"<title>{escape(config['SITE_NAME'])}</title>\n<link>{escape(site_url)}</link>\n")
-        out.write(f"<description>{escape(config['SITE_DESCRIPTION'])}</description>\n")
+        out.write(f"<title>{_escape(config['SITE_NAME'])}</title>\n<link>{_escape(site_url)}</link>\n")
+        out.write(f"<description>{_escape(config['SITE_DESCRIPTION'])}</description>\n")
         out.write(f"<pubDate>{format_datetime(now)}</pubDate>\n<language>en</language>\n")
-        out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{escape(site_url)}</wp:base_site_url>\n")
-        out.write(f"<wp:base_blog_url>{escape(site_url)}</wp:base_blog_url>\n")
-        for login, name in sorted(authors.items()):
+        out.write(f"<wp:wxr_version>1.2</wp:wxr_version>\n<wp:base_site_url>{_escape(site_url)}</wp:base_site_url>\n")
+        out.write(f"<wp:base_blog_url>{_escape(site_url)}</wp:base_blog_url>\n")
+        for name, login in sorted(logins.items(), key=lambda pair: pair[1]):
             out.write(
                 f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
                 f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(name)}"
@@ -94,7 +124,7 @@ def write(path: Path, site_url: str) -> Counter:
                 f"<wp:tag_name>{cdata(name)}</wp:tag_name></wp:tag>\n"
             )
         for article in articles:
-            login = _login(article.author or config["SITE_AUTHOR"])
+            login = logins[article.author or config["SITE_AUTHOR"]]
             counts["pages" if article.kind is ArticleKind.PAGE else "posts"] += 1
             counts["comments"] += _item(out, article, site_url, login, author_ids[login], now)
         out.write("</channel>\n</rss>\n")
@@ -104,10 +134,13 @@ def write(path: Path, site_url: str) -> Counter:
 def _item(out, article: Article, site_url: str, login: str, author_id: int, now) -> int:
     status = "draft" if article.status is ArticleStatus.DRAFT else "future" if article.published_at > now else "publish"
     out.write("<item>\n")
-    out.write(f"<title>{escape(article.title)}</title>\n<link>{escape(f'{site_url}/{article.slug}/')}</link>\n")
+    # WordPress keeps a title as HTML (its importer, and ours, read it so), and its regular-expression parser
+    # takes what lies between the tags without decoding entities: so the title is HTML, in CDATA.
+    out.write(f"<title>{cdata(html.escape(article.title, quote=False))}</title>\n")
+    out.write(f"<link>{_escape(f'{site_url}/{article.slug}/')}</link>\n")
     out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
     out.write(
-        f'<guid isPermaLink="false">{escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
+        f'<guid isPermaLink="false">{_escape(f"{site_url}/?p={article.id}")}</guid>\n<description></description>\n'
     )
     out.write(f"<content:encoded>{cdata(_html(article, site_url))}</content:encoded>\n")
     out.write(f"<excerpt:encoded>{cdata(article.summary)}</excerpt:encoded>\n")
@@ -130,22 +163,30 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     )
     for c in comments:
         written += 1
-        out.write(
-            "<wp:comment>"
-            f"<wp:comment_id>{c.id}</wp:comment_id>"
-            f"<wp:comment_author>{cdata(c.author_name)}</wp:comment_author>"
-            f"<wp:comment_author_email>{cdata(c.author_email)}</wp:comment_author_email>"
-            f"<wp:comment_author_url>{cdata(c.author_url)}</wp:comment_author_url>"
-            f"<wp:comment_author_IP>{cdata(c.author_ip)}</wp:comment_author_IP>"
-            f"<wp:comment_date>{_date(c.created_at)}</wp:comment_date>"
-            f"<wp:comment_date_gmt>{_date(c.created_at)}</wp:comment_date_gmt>"
-            f"<wp:comment_content>{cdata(c.raw_text)}</wp:comment_content>"
-            f"<wp:comment_approved>{APPROVED[c.status]}</wp:comment_approved>"
-            f"<wp:comment_type>{PING_TYPES.get(c.kind, '')}</wp:comment_type>"
-            f"<wp:comment_parent>{c.parent_id or 0}</wp:comment_parent>"
-            f"<wp:comment_user_id>{author_id if c.by_post_author else 0}</wp:comment_user_id>"
-            f"<wp:comment_agent>{cdata(c.user_agent)}</wp:comment_agent>"
-            "</wp:comment>\n"
-        )
+        _comment(out, c, author_id)
     out.write("</item>\n")
     return written
+
+
+def _comment(out, c: Comment, author_id: int) -> None:
+    # One field a line, as WordPress's export writes them: its regular-expression parser reads line by line.
+    # comment_type is WordPress's own name for each kind ("comment", "pingback", "trackback").
+    fields = (
+        ("comment_id", c.id),
+        ("comment_author", cdata(c.author_name)),
+        ("comment_author_email", cdata(c.author_email)),
+        ("comment_author_url", cdata(c.author_url)),
+        ("comment_author_IP", cdata(c.author_ip)),
+        ("comment_date", _date(c.created_at)),
+        ("comment_date_gmt", _date(c.created_at)),
+        ("comment_content", cdata(c.raw_text)),
+        ("comment_approved", APPROVED[c.status]),
+        ("comment_type", c.kind.value),
+        ("comment_parent", c.parent_id or 0),
+        ("comment_user_id", author_id if c.by_post_author else 0),
+        ("comment_agent", cdata(c.user_agent)),
+    )
+    out.write("<wp:comment>\n")
+    for name, value in fields:
+        out.write(f"<wp:{name}>{value}</wp:{name}>\n")
+    out.write("</wp:comment>\n")
