@@ -30,6 +30,12 @@ SERVERS = {
     "gunicorn gthread, 2 workers x 4 threads": [
         "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-k", "gthread", "--threads", "4",
     ],
+    "gunicorn gthread, 2 workers x 8 threads": [
+        "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-k", "gthread", "--threads", "8",
+    ],
+    "gunicorn gthread, 1 worker x 8 threads": [
+        "gunicorn", "-c", "gunicorn.conf.py", "-w", "1", "-k", "gthread", "--threads", "8",
+    ],
     "granian WSGI, 1 worker": [
         "granian", "--interface", "wsgi", "--workers", "1", "--no-ws", "--log-level", "warning", "blog.wsgi:app",
     ],
