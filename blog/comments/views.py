@@ -8,7 +8,7 @@ the comment, or the article page again around the form, as typed, with the reaso
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from blog.comments import avatars, csrf, editing, notices, outbox, threads
+from blog.comments import avatars, editing, notices, outbox, threads
 from blog.comments.author_cookie import AUTHOR_COOKIE, remember_author, remembered_author
 from blog.comments.form import CommentForm, EditForm, failure_status
 from blog.comments.pending import pending_location
@@ -31,7 +31,7 @@ bp = Blueprint("comments", __name__)
 @bp.route("/<slug>/comments", methods=["POST"], provide_automatic_options=False)
 def post(slug):
     """Take a comment from the Leave a Reply form; answer with the article again if it cannot be taken."""
-    form = CommentForm(request.form)
+    form = CommentForm(request.form, meta={"csrf_context": slug})
     try:
         return _post(slug, form)
     except sa.exc.OperationalError as error:
@@ -115,7 +115,7 @@ def _where_it_shows(article: Article, comment: Comment) -> str:
 def edit(slug, comment_id):
     """Save the author's edit of their comment, within the window, from their browser only."""
     article, comment = _own_comment(slug, comment_id)
-    form = EditForm(request.form)
+    form = EditForm(request.form, meta={"csrf_context": article.slug})
     if not form.validate():
         status = failure_status(form)
         html = render_template("comments/edit.html", article=article, comment=comment, form=form)
@@ -128,7 +128,7 @@ def edit(slug, comment_id):
 def delete(slug, comment_id):
     """Delete the author's comment at their wish, within the window, from their browser only."""
     article, comment = _own_comment(slug, comment_id)
-    form = EditForm(request.form)
+    form = EditForm(request.form, meta={"csrf_context": article.slug})
     if not form.csrf_token.validate(form):
         abort(400)
     editing.delete(comment)
@@ -198,7 +198,6 @@ def edit_window_ends(comment: Comment) -> str:
 
 
 def init_app(app):
-    csrf.init_app(app)
     outbox.init_app(app)
     app.add_template_filter(comment_date, "comment_date")
     app.add_template_filter(edit_window_ends, "edit_window_ends")
