@@ -196,7 +196,7 @@ class _LoopbackIsSecure(DefaultCookiePolicy):
     """Send ``Secure`` cookies to http://127.0.0.1, as browsers do (loopback is a secure context).
 
     Outside debug the blog marks its cookies ``Secure`` (SPEC §6), the author and edit cookies too;
-    a plain cookie jar would drop it on the way back and every post would be a 400.
+    a plain cookie jar would drop them on the way back.
     """
 
     def return_ok_secure(self, cookie, request):

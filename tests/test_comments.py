@@ -11,6 +11,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, Comment, CommentStatus
 from scripts.live import form_fields
 from tests.actions import Tags, location_ids, post_comment
+from tests.conftest import app_with_tables, drop_app
 from tests.factories import make_article, make_comment
 
 SLUG = "on-embassies"
@@ -429,6 +430,66 @@ def test_token_is_bound_to_its_article(app, client, article):
     assert form_fields(response.text)["comment"] == "Forged."
     with app.app_context():
         assert stored() is None
+
+
+# --- 403: posted from another site ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost:8080"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"},
+    ],
+)
+def test_a_post_from_another_site_is_403_with_everything_typed_kept(client, article, headers):
+    typed = "Posted through a form on another site."
+    response = post_comment(client, comment=typed, url="https://ada.example", headers=headers)
+    assert response.status_code == 403
+    assert posting.CROSS_SITE in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    kept = form_fields(response.text)
+    assert (kept["comment"], kept["author"], kept["email"], kept["url"]) == (
+        typed,
+        "Ada Reader",
+        "ada@example.org",
+        "https://ada.example",
+    )
+    assert stored() is None
+    assert client.post(f"/{SLUG}/comments", data=kept).status_code == 303  # posted again from here
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        None,  # curl, old browsers, scripts: they say nothing, and the token still holds
+        {"Origin": "http://localhost"},
+        {"Origin": "HTTP://LOCALHOST/"},
+        {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "none"},
+    ],
+)
+def test_a_post_from_this_site_or_saying_nothing_is_taken(client, article, headers):
+    assert post_comment(client, headers=headers).status_code == 303
+
+
+def test_behind_a_proxy_the_origin_is_the_one_the_proxy_forwards(app_config):
+    app = app_with_tables(app_config | {"TRUSTED_PROXIES": 1})
+    try:
+        with app.app_context():
+            make_article(SLUG)
+        client = app.test_client()
+        proxy = {"X-Forwarded-Host": "blog.example.org", "X-Forwarded-Proto": "https"}
+        ours = post_comment(client, headers=proxy | {"Origin": "https://blog.example.org"})
+        assert ours.status_code == 303
+        inner = post_comment(client, comment="Other words.", headers=proxy | {"Origin": "http://localhost"})
+        assert inner.status_code == 403
+    finally:
+        drop_app(app)
 
 
 # --- 409 duplicate -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Moderators' forms keep Flask-WTF's session token.
 
 import hmac
 import time
+from urllib.parse import urlsplit
 
 from flask import current_app
 from wtforms.csrf.core import CSRF
@@ -84,3 +85,24 @@ class ArticleCSRF(CSRF):
 
     def validate_csrf_token(self, form, field):
         check_token(field.data, self.slug)
+
+
+def cross_site(headers, own_origin: str) -> bool:
+    """Whether the browser says this request comes from another site.
+
+    ``Sec-Fetch-Site: cross-site``, or an ``Origin`` that is not ours (``null`` included: a sandboxed
+    or privacy-redirected page), is refused. A request with neither header (curl, an old browser, a
+    script) says nothing and is let through: the token still applies.
+    """
+    if headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return True
+    origin = headers.get("Origin")
+    if origin is None:
+        return False
+    return origin.strip().rstrip("/").lower() != own_origin.lower()
+
+
+def origin_of(url: str) -> str:
+    """Return ``scheme://host[:port]`` of an absolute URL (the app's own, as url_for builds it)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
