@@ -1,9 +1,11 @@
 """The article page cache: one query per view whatever the comment count, never stale on any worker."""
 
+import gzip
 import time
 from datetime import timedelta
 from html import escape
 
+import brotli
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -14,6 +16,7 @@ from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, Moderator, utcnow
 from blog.moderation import actions
+from blog.reading import pagecache
 from scripts.live import form_fields
 from tests.factories import make_article, make_comment
 
@@ -270,3 +273,37 @@ def test_text_like_the_token_placeholder_keeps_the_page_cached(app, client, text
         assert form_fields(page.text)["csrf_token"] == form_fields(first.text)["csrf_token"]
     data = form_fields(again.text) | {"comment": "Posted from the copy.", "author": "Ada", "email": "ada@example.org"}
     assert client.post("/on-embassies/comments", data=data).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("*", "br"), ("", None)],
+)
+def test_the_page_goes_out_compressed_as_the_reader_accepts(app, client, article, accept, encoding):
+    add_comments(app, article, 20)
+    plain = client.get("/on-embassies/")
+    response = client.get("/on-embassies/", headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding" and plain.headers["Vary"] == "Accept-Encoding"
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding]
+    assert decode(response.data) == plain.data
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    if encoding:
+        assert len(response.data) < len(plain.data) / 3
+        assert response.headers["ETag"] != plain.headers["ETag"]  # another representation, another strong ETag
+    again = client.get("/on-embassies/", headers={"Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == response.headers["ETag"]
+
+
+def test_the_compressed_forms_are_made_once_per_version(app, client, article, monkeypatch):
+    made = []
+    real = pagecache.brotli.compress
+    monkeypatch.setattr(pagecache.brotli, "compress", lambda data, **kw: made.append(1) or real(data, **kw))
+    for _ in range(3):
+        assert client.get("/on-embassies/", headers={"Accept-Encoding": "br"}).status_code == 200
+    assert len(made) == 1
+    add_comments(app, article, 1)
+    for _ in range(2):
+        page = client.get("/on-embassies/", headers={"Accept-Encoding": "br"})
+        assert "Words 0" in brotli.decompress(page.data).decode()
+    assert len(made) == 2

@@ -5,7 +5,8 @@ the article and a window of time, not for the reader (blog/comments/csrf.py), an
 So the page is rendered once and kept, keyed by the article's ``version`` and the token's window; each
 request asks the database for that version (one indexed query), and when it matches, the copy is
 served as it is, with a strong ETag and a ``Cache-Control`` that lets a shared cache (nginx, a CDN) keep
-it. The version is bumped in the same transaction as every change a reader would see
+it. Its gzip and Brotli forms are made once, with the copy, and chosen by ``Accept-Encoding``. The
+version is bumped in the same transaction as every change a reader would see
 (blog/reading/versions.py), so no worker, on any machine, can serve a stale page: the copy is only a
 shortcut, and correctness lives in the database.
 
@@ -15,6 +16,7 @@ still edit, a moderator's session.
 """
 
 import contextlib
+import gzip
 import hashlib
 import re
 import threading
@@ -24,7 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 
+import brotli
 from sqlalchemy import event
+from werkzeug.http import parse_accept_header
 
 from blog.comments import csrf
 from blog.comments.author_cookie import AUTHOR_COOKIE
@@ -43,6 +47,12 @@ SHARED = "public, max-age=0, s-maxage=1, stale-while-revalidate=30"
 # A page that shows the reader something of their own (a remembered name, a pending comment, a
 # moderator's view): their browser only.
 PERSONAL = "private, no-cache"
+# Made once per copy, on the request that renders it: Brotli's quality 6 takes ~6 ms for an article
+# with 100 comments and is within 1% of 9 (~45 ms); 11 would be 130 ms on the first view after each change.
+BROTLI_QUALITY = 6
+GZIP_LEVEL = 6
+# Best first: the first one the reader accepts is sent.
+ENCODINGS = ("br", "gzip")
 # What the app builds absolute URLs from, directly or through ProxyFix (FLASK_TRUSTED_PROXIES).
 _ORIGIN = (
     "wsgi.url_scheme",
@@ -62,7 +72,7 @@ class Page:
     version: int
     window: int  # of the form's token in the page
     valid_until: float
-    body: bytes
+    forms: dict[str, bytes]  # the body by Content-Encoding ("identity", "gzip", "br")
     headers: tuple[tuple[str, str], ...]
     # Of the bytes, not only the version: a page also changes with time alone (a scheduled article
     # becomes its neighbour), and a browser revalidating must not be told 304 for the old links.
@@ -206,7 +216,12 @@ class PageCache:
 
     def _render(self, environ, key, version, window, valid_until) -> Page | None:
         """Render the page through Flask, as any anonymous reader would get it: no cookies, no conditions."""
-        inner = {k: v for k, v in environ.items() if k != "HTTP_COOKIE" and not k.startswith("HTTP_IF_")}
+        # No Accept-Encoding either: the copy is kept whole, and compressed here, once.
+        inner = {
+            k: v
+            for k, v in environ.items()
+            if k not in ("HTTP_COOKIE", "HTTP_ACCEPT_ENCODING") and not k.startswith("HTTP_IF_")
+        }
         inner["REQUEST_METHOD"] = "GET"
         captured = {}
 
@@ -222,10 +237,16 @@ class PageCache:
         keep = tuple(
             (k, v)
             for k, v in headers
-            if k.lower() not in ("content-length", "cache-control", "etag", "vary", "last-modified", "expires")
+            if k.lower()
+            not in ("content-length", "content-encoding", "cache-control", "etag", "vary", "last-modified", "expires")
         )
         digest = hashlib.blake2b(body, digest_size=6).hexdigest()
-        page = Page(version, window, valid_until, body, keep, f'"{version}-{window}-{digest}"')
+        forms = {
+            "identity": body,
+            "gzip": gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
+            "br": brotli.compress(body, quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT),
+        }
+        page = Page(version, window, valid_until, forms, keep, f"{version}-{window}-{digest}")
         # The version may have moved while we rendered; a page kept under the old one is never served.
         with self.lock:
             self.pages[key] = page
@@ -236,13 +257,27 @@ class PageCache:
 
     @staticmethod
     def _serve(environ, start_response, page: Page):
-        headers = [*page.headers, ("Cache-Control", SHARED), ("ETag", page.etag)]
-        if _matches(environ.get("HTTP_IF_NONE_MATCH"), page.etag):
+        encoding = _encoding(environ.get("HTTP_ACCEPT_ENCODING"))
+        # Each form is its own representation, so its own strong ETag (RFC 9110, 8.8.3).
+        etag = f'"{page.etag}"' if encoding == "identity" else f'"{page.etag}-{encoding}"'
+        headers = [*page.headers, ("Cache-Control", SHARED), ("ETag", etag), ("Vary", "Accept-Encoding")]
+        if _matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
             start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
             return [b""]
-        headers.append(("Content-Length", str(len(page.body))))
+        body = page.forms[encoding]
+        if encoding != "identity":
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
         start_response("200 OK", headers)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [page.body]
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def _encoding(accept_encoding: str | None) -> str:
+    """Return the best form of the page the reader accepts: ``br``, ``gzip`` or ``identity``."""
+    if not accept_encoding:
+        return "identity"
+    accepted = parse_accept_header(accept_encoding)
+    return next((name for name in ENCODINGS if accepted.quality(name) > 0), "identity")
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
