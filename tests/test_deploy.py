@@ -5,13 +5,9 @@ half a request and wait stall the blog; behind nginx they cost nothing. nginx ha
 real address, and a client's own X-Forwarded-For or SCRIPT_NAME header changes nothing.
 """
 
-import getpass
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +15,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, comment_form, form_token, free_port, post_comment
+from scripts.live import SEED_SLUG, BrowserSession, DeployNginx, LiveBlog, approve, comment_form, post_comment
 from tests.conftest import ROOT, require
 
 pytestmark = pytest.mark.slow
@@ -33,69 +29,10 @@ def kind():
     return "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
 
 
-def nginx_config(site: Path, listen: int, gunicorn: int, cache: Path) -> str:
-    """deploy/nginx.conf with this test's ports and paths, in the http block Debian's nginx.conf gives it."""
-    text = site.read_text()
-    for production, here in [
-        ("listen 80", f"listen 127.0.0.1:{listen}"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{gunicorn};"),
-        ("server_name blog.example.org;", "server_name 127.0.0.1;"),
-        ("/srv/blog/static/", f"{ROOT}/static/"),
-        ("proxy_cache_path /var/cache/nginx/blog ", f"proxy_cache_path {cache} "),
-    ]:
-        assert production in text, f"deploy/nginx.conf no longer holds {production!r}: update this test"
-        text = text.replace(production, here)
-    return text
-
-
-class Nginx:
-    """nginx in the foreground with a prefix folder of its own: no root, nothing outside the folder."""
-
-    def __init__(self, gunicorn_port: int):
-        self.root = Path(tempfile.mkdtemp(prefix="blog-nginx-"))
-        self.port = free_port()
-        (self.root / "site.conf").write_text(
-            nginx_config(ROOT / "deploy" / "nginx.conf", self.port, gunicorn_port, self.root / "cache")
-        )
-        temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi"))
-        # Started as root, nginx runs its workers as nobody, who cannot read a checkout inside a private
-        # folder (mkdtemp makes them 0700): here they run as whoever runs the tests, as the README's
-        # deployment has nginx's user read the static folder.
-        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
-        (self.root / "nginx.conf").write_text(
-            f"{user}daemon off; worker_processes 1; pid nginx.pid; error_log error.log;\n"
-            "events { worker_connections 256; }\n"
-            "http { include /etc/nginx/mime.types; access_log off; "
-            f"{temp} uwsgi_temp_path {self.root / 'uwsgi'}; scgi_temp_path {self.root / 'scgi'}; "
-            "include site.conf; }\n"
-        )
-        self.nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-
-    def __enter__(self):
-        args = [self.nginx, "-p", str(self.root), "-c", "nginx.conf", "-e", "error.log"]
-        checked = subprocess.run([*args, "-t", "-q"], capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-        self.proc = subprocess.Popen(args, start_new_session=True, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise RuntimeError("nginx did not start: " + (self.root / "error.log").read_text()[-2000:])
-
-    def __exit__(self, *exc):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(10)
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def servers():
     require(shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists(), "nginx is not installed")
-    with LiveBlog(kind(), workers=WORKERS, env={"FLASK_TRUSTED_PROXIES": "1"}) as blog, Nginx(blog.port) as nginx:
+    with LiveBlog(kind(), workers=WORKERS, env={"FLASK_TRUSTED_PROXIES": "1"}) as blog, DeployNginx(blog.port) as nginx:
         yield blog, nginx
 
 
@@ -230,26 +167,6 @@ def until_cached(session, url: str, **headers) -> requests.Response:
     raise AssertionError(f"never a HIT: {response.headers.get('X-Cache-Status')}")
 
 
-def approve(blog, nginx, comment_id: int) -> None:
-    """Approve a comment as a moderator does, through nginx (whose cache the moderator's cookie bypasses)."""
-    password = f"pw-{os.getpid()}-{time.monotonic_ns()}"
-    name = f"mod{time.monotonic_ns() % 10**9}"
-    blog.flask("moderator", "create", name, "--password-stdin", input=password + "\n")
-    moderator, base = BrowserSession(), f"http://127.0.0.1:{nginx.port}"
-    page = moderator.get(f"{base}/admin/login", timeout=10)
-    signed_in = moderator.post(
-        f"{base}/admin/login",
-        data={"csrf_token": form_token(page.text), "username": name, "password": password},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert signed_in.status_code == 303, signed_in.text[:300]
-    token = form_token(moderator.get(f"{base}/admin/comments", timeout=10).text)
-    data = {"csrf_token": token, "next": "/admin/comments"}
-    done = moderator.post(f"{base}/admin/comments/{comment_id}/approve", data=data, allow_redirects=False, timeout=10)
-    assert done.status_code == 303
-
-
 def test_an_approved_comment_is_on_the_cached_page_within_2_seconds(servers):
     blog, nginx = servers
     reader, author = requests.Session(), BrowserSession()
@@ -261,7 +178,7 @@ def test_an_approved_comment_is_on_the_cached_page_within_2_seconds(servers):
     assert posted.status_code == 303
     comment_id = int(posted.headers["Location"].split("unapproved=")[1].split("&")[0])
     assert tag not in until_cached(reader, article_url(nginx)).text  # held: nobody else sees it
-    approve(blog, nginx, comment_id)
+    approve(blog, f"http://127.0.0.1:{nginx.port}", comment_id)
     approved_at = time.monotonic()
     while tag not in reader.get(article_url(nginx), timeout=5).text:
         assert time.monotonic() - approved_at < 2, "the approved comment is not on the page after 2 s"
