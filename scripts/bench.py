@@ -361,7 +361,10 @@ def through_deploy_nginx(blog: LiveBlog, seconds: int) -> dict:
 def approved_visible_after(blog: LiveBlog, base: str, url: str, seconds: int) -> float:
     """Seconds from a moderator's approval to the comment on an anonymous reader's page, under wrk's load."""
     tag = f"bench{time.monotonic_ns()}"
-    posted = post_comment(BrowserSession(), base, SEED_SLUG, f"Seen soon, {tag}.", "Bench Reader", f"{tag}@example.org")
+    # A reply to the first comment: a new thread would be on the last comment page, not this one.
+    first = int(re.search(r'id="comment-(\d+)"', requests.get(url, timeout=10).text).group(1))
+    text, email = f"Seen soon, {tag}.", f"{tag}@example.org"
+    posted = post_comment(BrowserSession(), base, SEED_SLUG, text, "Bench Reader", email, parent=first)
     comment_id = int(re.search(r"unapproved=(\d+)", posted.headers["Location"]).group(1))
     load = subprocess.Popen(["wrk", "-t2", "-c16", f"-d{seconds}s", url], stdout=subprocess.DEVNULL)
     try:
