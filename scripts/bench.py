@@ -203,11 +203,10 @@ def _poster(args):
     base, tag, client, start, seconds = args
     session = BrowserSession()
     action, fields = comment_form(session, f"{base}/{SEED_SLUG}/")
-    cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)
     target = urlsplit(action)
     address = (target.hostname, target.port)
-    head = (
-        f"POST {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\nCookie: {cookie}\r\n"
+    head = (  # no cookie: the form's token is the article's, the same for every reader
+        f"POST {target.path} HTTP/1.1\r\nHost: {target.netloc}\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n"
     ).encode()
     fixed = urlencode({k: v for k, v in fields.items() if k not in ("comment", "author", "email")})
