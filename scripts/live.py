@@ -4,6 +4,7 @@ Shared by `make stress`, `make bench` and the tests that attack a running server
 """
 
 import base64
+import getpass
 import os
 import re
 import secrets
@@ -195,8 +196,8 @@ class LiveBlog:
 class _LoopbackIsSecure(DefaultCookiePolicy):
     """Send ``Secure`` cookies to http://127.0.0.1, as browsers do (loopback is a secure context).
 
-    Outside debug the blog marks its cookies ``Secure`` (SPEC §6), the comment form's CSRF cookie too;
-    a plain cookie jar would drop it on the way back and every post would be a 400.
+    Outside debug the blog marks its cookies ``Secure`` (SPEC §6), the author and edit cookies too;
+    a plain cookie jar would drop them on the way back.
     """
 
     def return_ok_secure(self, cookie, request):
@@ -304,3 +305,84 @@ def post_comment(session, base_url, slug, text, author, email, url="", parent=No
     if parent is not None:
         data["comment_parent"] = str(parent)
     return session.post(action, data=data, allow_redirects=False, timeout=30)
+
+
+def nginx_config(site: Path, listen: int, gunicorn: int, cache: Path) -> str:
+    """deploy/nginx.conf with these ports and paths, for the http block Debian's nginx.conf gives it."""
+    text = site.read_text()
+    for production, here in [
+        ("listen 80", f"listen 127.0.0.1:{listen}"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{gunicorn};"),
+        ("server_name blog.example.org;", "server_name 127.0.0.1;"),
+        ("/srv/blog/static/", f"{ROOT}/static/"),
+        ("proxy_cache_path /var/cache/nginx/blog ", f"proxy_cache_path {cache} "),
+    ]:
+        assert production in text, f"deploy/nginx.conf no longer holds {production!r}: update scripts/live.py"
+        text = text.replace(production, here)
+    return text
+
+
+class DeployNginx:
+    """nginx with deploy/nginx.conf in front of a blog on ``gunicorn_port``, in the foreground with a prefix
+    folder of its own: no root, nothing outside the folder (tests/test_deploy.py, scripts/bench.py)."""
+
+    def __init__(self, gunicorn_port: int, workers: str = "1"):
+        self.root = Path(tempfile.mkdtemp(prefix="blog-nginx-"))
+        self.port = free_port()
+        (self.root / "site.conf").write_text(
+            nginx_config(ROOT / "deploy" / "nginx.conf", self.port, gunicorn_port, self.root / "cache")
+        )
+        temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi"))
+        # Started as root, nginx runs its workers as nobody, who cannot read a checkout inside a private
+        # folder (mkdtemp makes them 0700): here they run as whoever runs the tests, as the README's
+        # deployment has nginx's user read the static folder.
+        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+        (self.root / "nginx.conf").write_text(
+            f"{user}daemon off; worker_processes {workers}; pid nginx.pid; error_log error.log;\n"
+            "events { worker_connections 1024; }\n"
+            "http { include /etc/nginx/mime.types; access_log off; sendfile on; tcp_nopush on; "
+            f"{temp} uwsgi_temp_path {self.root / 'uwsgi'}; scgi_temp_path {self.root / 'scgi'}; "
+            "include site.conf; }\n"
+        )
+        self.nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+
+    def __enter__(self):
+        args = [self.nginx, "-p", str(self.root), "-c", "nginx.conf", "-e", "error.log"]
+        checked = subprocess.run([*args, "-t", "-q"], capture_output=True, text=True, timeout=30)
+        assert checked.returncode == 0, checked.stderr
+        self.proc = subprocess.Popen(args, start_new_session=True, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.__exit__()
+        raise RuntimeError("nginx did not start: " + (self.root / "error.log").read_text()[-2000:])
+
+    def __exit__(self, *exc):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def approve(blog: LiveBlog, base: str, comment_id: int) -> None:
+    """Approve a comment as a moderator does, signed in at ``base`` (behind nginx, the moderator's cookie
+    takes them past its cache)."""
+    password = f"pw-{os.getpid()}-{time.monotonic_ns()}"
+    name = f"mod{time.monotonic_ns() % 10**9}"
+    blog.flask("moderator", "create", name, "--password-stdin", input=password + "\n")
+    moderator = BrowserSession()
+    page = moderator.get(f"{base}/admin/login", timeout=10)
+    signed_in = moderator.post(
+        f"{base}/admin/login",
+        data={"csrf_token": form_token(page.text), "username": name, "password": password},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed_in.status_code == 303, signed_in.text[:300]
+    token = form_token(moderator.get(f"{base}/admin/comments", timeout=10).text)
+    data = {"csrf_token": token, "next": "/admin/comments"}
+    done = moderator.post(f"{base}/admin/comments/{comment_id}/approve", data=data, allow_redirects=False, timeout=10)
+    assert done.status_code == 303

@@ -101,7 +101,7 @@ def ok(result: dict) -> bool:
     """Every answer a 303 or a 4xx, nothing lost or doubled, no "database is locked".
 
     Every post is a new comment, so nearly all must be taken: a run that refuses them all (say, a client
-    that loses its CSRF cookie) proves nothing.
+    that loses its form token) proves nothing.
 
     A worker killed with SIGKILL drops the connections it was serving; those few clients see a
     connection error (their post is either stored and unacknowledged, or not stored), never a 5xx.

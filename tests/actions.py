@@ -20,15 +20,16 @@ def post_comment(
     email="ada@example.org",
     url="",
     page=None,
+    headers=None,
     **extra,
 ):
-    """Fetch the article's form as a browser would, fill it in and post it; return the response."""
+    """Fetch the article's form as a browser would, fill it in and post it (with ``headers``); return the response."""
     html = client.get(page or f"/{slug}/").text
     data = form_fields(html)
     data.update(comment=comment, author=author, email=email, url=url)
     data.update(extra)
     data = {k: v for k, v in data.items() if v is not None}
-    return client.post(f"/{slug}/comments", data=data)
+    return client.post(f"/{slug}/comments", data=data, headers=headers)
 
 
 def location_ids(response) -> tuple[int, str]:

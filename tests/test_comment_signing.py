@@ -56,9 +56,11 @@ def test_the_author_cookie_takes_only_what_its_own_salt_signed(app):
         assert remembered_author("garbage") is None
 
 
-def test_form_tokens_already_in_pages_still_hold(app):
+def test_a_form_token_signs_the_article_and_its_window_with_the_key_of_old(app):
+    """The key is derived as before (its salt unchanged); what it signs is the article's slug and the window."""
     secret = app.config["SECRET_KEY"]
     key = hmac.new(secret.encode(), b"blog.csrf.comment-form", hashlib.sha256).digest()
     assert csrf.key_for(secret) == key
-    old = hmac.new(key, b"cookie-value|1740830400", hashlib.sha256).hexdigest()
-    assert csrf.mac(key, "cookie-value", "1740830400") == old
+    signature = hmac.new(key, b"on-embassies|1740830400", hashlib.sha256).hexdigest()
+    assert csrf.token(key, "on-embassies", 1740830400) == f"1740830400.{signature}"
+    assert csrf.token(key, "other-article", 1740830400) != csrf.token(key, "on-embassies", 1740830400)

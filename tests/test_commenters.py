@@ -285,6 +285,21 @@ def test_the_author_edits_within_the_window_and_the_rules_decide_again(app_confi
         drop_app(app)
 
 
+def test_an_edit_or_delete_from_another_site_is_403_with_the_text_kept(client, article):
+    response = post_comment(client, comment="Typed here.", author="Eve", email="eve@example.org")
+    cid, _ = location_ids(response)
+    action, data = edit_form(client.get(response.headers["Location"]).text, cid)
+    cross_site = {"Sec-Fetch-Site": "cross-site"}
+    refused = client.post(action, data={**data, "comment": "Edited elsewhere."}, headers=cross_site)
+    assert refused.status_code == 403
+    assert "was sent to us from another website" in refused.text
+    assert ">Edited elsewhere.</textarea>" in refused.text
+    delete = action.replace("/edit", "/delete")
+    assert client.post(delete, data=data, headers={"Origin": "https://evil.example"}).status_code == 403
+    db.session.rollback()
+    assert db.session.get(Comment, cid).raw_text == "Typed here."
+
+
 def test_after_the_window_nothing_is_offered_and_a_post_is_refused(client, article, monkeypatch):
     response = post_comment(client, comment="Too late to fix.", author="Eve", email="eve@example.org")
     cid, _ = location_ids(response)

@@ -5,13 +5,9 @@ half a request and wait stall the blog; behind nginx they cost nothing. nginx ha
 real address, and a client's own X-Forwarded-For or SCRIPT_NAME header changes nothing.
 """
 
-import getpass
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,7 +15,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from scripts.live import SEED_SLUG, BrowserSession, LiveBlog, free_port, post_comment
+from scripts.live import SEED_SLUG, BrowserSession, DeployNginx, LiveBlog, approve, comment_form, post_comment
 from tests.conftest import ROOT, require
 
 pytestmark = pytest.mark.slow
@@ -33,66 +29,10 @@ def kind():
     return "postgresql" if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") else "sqlite"
 
 
-def nginx_config(site: Path, listen: int, gunicorn: int) -> str:
-    """deploy/nginx.conf with this test's ports and paths, in the http block Debian's nginx.conf gives it."""
-    text = site.read_text()
-    for production, here in [
-        ("listen 80", f"listen 127.0.0.1:{listen}"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{gunicorn};"),
-        ("server_name blog.example.org;", "server_name 127.0.0.1;"),
-        ("/srv/blog/static/", f"{ROOT}/static/"),
-    ]:
-        assert production in text, f"deploy/nginx.conf no longer holds {production!r}: update this test"
-        text = text.replace(production, here)
-    return text
-
-
-class Nginx:
-    """nginx in the foreground with a prefix folder of its own: no root, nothing outside the folder."""
-
-    def __init__(self, gunicorn_port: int):
-        self.root = Path(tempfile.mkdtemp(prefix="blog-nginx-"))
-        self.port = free_port()
-        (self.root / "site.conf").write_text(nginx_config(ROOT / "deploy" / "nginx.conf", self.port, gunicorn_port))
-        temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi"))
-        # Started as root, nginx runs its workers as nobody, who cannot read a checkout inside a private
-        # folder (mkdtemp makes them 0700): here they run as whoever runs the tests, as the README's
-        # deployment has nginx's user read the static folder.
-        user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
-        (self.root / "nginx.conf").write_text(
-            f"{user}daemon off; worker_processes 1; pid nginx.pid; error_log error.log;\n"
-            "events { worker_connections 256; }\n"
-            "http { include /etc/nginx/mime.types; access_log off; "
-            f"{temp} uwsgi_temp_path {self.root / 'uwsgi'}; scgi_temp_path {self.root / 'scgi'}; "
-            "include site.conf; }\n"
-        )
-        self.nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-
-    def __enter__(self):
-        args = [self.nginx, "-p", str(self.root), "-c", "nginx.conf", "-e", "error.log"]
-        checked = subprocess.run([*args, "-t", "-q"], capture_output=True, text=True, timeout=30)
-        assert checked.returncode == 0, checked.stderr
-        self.proc = subprocess.Popen(args, start_new_session=True, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        self.__exit__()
-        raise RuntimeError("nginx did not start: " + (self.root / "error.log").read_text()[-2000:])
-
-    def __exit__(self, *exc):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(10)
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def servers():
     require(shutil.which("nginx") is not None or Path("/usr/sbin/nginx").exists(), "nginx is not installed")
-    with LiveBlog(kind(), workers=WORKERS, env={"FLASK_TRUSTED_PROXIES": "1"}) as blog, Nginx(blog.port) as nginx:
+    with LiveBlog(kind(), workers=WORKERS, env={"FLASK_TRUSTED_PROXIES": "1"}) as blog, DeployNginx(blog.port) as nginx:
         yield blog, nginx
 
 
@@ -208,3 +148,83 @@ def test_a_script_name_header_never_makes_a_500(servers, header, path):
     for port in (blog.port, nginx.port):
         status = raw_get(port, path, header)
         assert status.split()[1] in (b"200", b"302"), (port, status)
+
+
+# -- the page cache in front of the blog ---------------------------------------------------------------------
+
+
+def article_url(nginx) -> str:
+    return f"http://127.0.0.1:{nginx.port}/{SEED_SLUG}/"
+
+
+def until_cached(session, url: str, **headers) -> requests.Response:
+    """GET until nginx answers from its cache (a HIT); the page is kept a second at a time."""
+    for _ in range(50):
+        response = session.get(url, headers=headers, timeout=5)
+        if response.headers.get("X-Cache-Status") == "HIT":
+            return response
+        time.sleep(0.02)
+    raise AssertionError(f"never a HIT: {response.headers.get('X-Cache-Status')}")
+
+
+def test_an_approved_comment_is_on_the_cached_page_within_2_seconds(servers):
+    blog, nginx = servers
+    reader, author = requests.Session(), BrowserSession()
+    until_cached(reader, article_url(nginx))  # the page is in nginx's cache now
+    tag = f"fresh{os.getpid()}x{time.monotonic_ns()}"
+    posted = post_comment(
+        author, f"http://127.0.0.1:{nginx.port}", SEED_SLUG, f"Soon seen, {tag}.", "Fresh", "f@example.org"
+    )
+    assert posted.status_code == 303
+    comment_id = int(posted.headers["Location"].split("unapproved=")[1].split("&")[0])
+    assert tag not in until_cached(reader, article_url(nginx)).text  # held: nobody else sees it
+    approve(blog, f"http://127.0.0.1:{nginx.port}", comment_id)
+    approved_at = time.monotonic()
+    while tag not in reader.get(article_url(nginx), timeout=5).text:
+        assert time.monotonic() - approved_at < 2, "the approved comment is not on the page after 2 s"
+        time.sleep(0.05)
+    # Every encoding's copy has it too.
+    for encoding in ("br", "gzip", "identity"):
+        assert tag in reader.get(article_url(nginx), headers={"Accept-Encoding": encoding}, timeout=5).text
+
+
+def test_a_reader_with_a_cookie_of_their_own_bypasses_the_cache(servers):
+    _, nginx = servers
+    until_cached(requests.Session(), article_url(nginx))
+    for cookie in (
+        "comment_author=x",
+        "comment_edit_12=x",
+        "blog_session=x",
+        "remember_token=x",
+        "a=b; comment_author=x",
+    ):
+        response = requests.get(article_url(nginx), headers={"Cookie": cookie}, timeout=5)
+        assert response.headers["X-Cache-Status"] == "BYPASS", cookie
+        assert response.headers["Cache-Control"] == "private, no-cache", cookie
+    for cookie in ("", "theme=dark", "not_comment_author=x"):
+        assert until_cached(requests.Session(), article_url(nginx), Cookie=cookie).status_code == 200
+    query = requests.get(article_url(nginx) + "?replytocom=1", timeout=5)
+    assert query.headers["X-Cache-Status"] == "BYPASS"
+
+
+def test_a_cached_page_never_carries_another_readers_data(servers):
+    """The author of a pending comment, with their name remembered, reads the page next to anonymous readers."""
+    _, nginx = servers
+    author = BrowserSession()
+    tag = f"mine{os.getpid()}x{time.monotonic_ns()}"
+    name = f"Private Name {tag}"
+    action, fields = comment_form(author, article_url(nginx))
+    data = {**fields, "comment": f"Pending words {tag}.", "author": name, "email": f"{tag}@example.org"}
+    data["wp-comment-cookies-consent"] = "yes"
+    posted = author.post(action, data=data, allow_redirects=False, timeout=30)
+    assert posted.status_code == 303
+    cookies = author.cookies.get_dict()
+    assert "comment_author" in cookies and any(name.startswith("comment_edit_") for name in cookies)
+    own = author.get(f"http://127.0.0.1:{nginx.port}" + posted.headers["Location"], timeout=5)
+    assert name in own.text and own.headers["X-Cache-Status"] == "BYPASS"
+    mine = author.get(article_url(nginx), timeout=5)
+    assert name in mine.text and mine.headers["X-Cache-Status"] == "BYPASS"
+    for encoding in ("br", "gzip", "identity"):
+        anonymous = until_cached(requests.Session(), article_url(nginx), **{"Accept-Encoding": encoding})
+        assert tag not in anonymous.text and "Set-Cookie" not in anonymous.headers
+        assert anonymous.headers["Cache-Control"].startswith("public")

@@ -158,11 +158,9 @@ def form_body(pairs) -> bytes:
     return "&".join(f"{encode(name)}={encode(value)}" for name, value in pairs).encode("ascii")
 
 
-def fresh_reader() -> tuple[str, str]:
-    """A reader's CSRF cookie and a valid token for it."""
-    cookie = csrf.new_cookie_value()
-    stamp = str(int(time.time()))
-    return cookie, f"{stamp}.{csrf.mac(csrf.key_for(SECRET), cookie, stamp)}"
+def fresh_reader(slug: str = "target") -> tuple[str, str]:
+    """A cookie a reader's browser may carry (the form needs none) and a valid token for the article."""
+    return secrets.token_urlsafe(32), csrf.token(csrf.key_for(SECRET), slug, csrf.window_of(time.time(), 3600))
 
 
 controls = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from(
@@ -232,7 +230,7 @@ FIELDS = ["comment", "author", "email", "url", "wp-comment-cookies-consent", "co
 @st.composite
 def comment_posts(draw, site):
     """A form as a browser would send it, with some fields made hostile, repeated, or left out."""
-    cookie, token = fresh_reader()
+    cookie, token = fresh_reader(site.target)
     n = next(_serial)
     fields = {
         "comment": f"A fair point, number {n} {secrets.token_hex(4)}.",
@@ -265,7 +263,7 @@ def comment_posts(draw, site):
 def post_raw(site, slug, body: bytes, cookie: str = "", **headers):
     client = site.app.test_client(use_cookies=False)  # a client with a cookie jar would drop our header
     if cookie:
-        headers["Cookie"] = f"{csrf.COOKIE_NAME}={cookie}"
+        headers["Cookie"] = f"comment_csrf={cookie}"  # the cookie of an older version of the form
     return client.post(
         f"/{slug}/comments", data=body, content_type="application/x-www-form-urlencoded", headers=headers
     )

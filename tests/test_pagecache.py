@@ -1,8 +1,11 @@
 """The article page cache: one query per view whatever the comment count, never stale on any worker."""
 
+import gzip
+import time
 from datetime import timedelta
 from html import escape
 
+import brotli
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -13,6 +16,7 @@ from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus, Moderator, utcnow
 from blog.moderation import actions
+from blog.reading import pagecache
 from scripts.live import form_fields
 from tests.factories import make_article, make_comment
 
@@ -120,30 +124,65 @@ def test_a_cached_view_asks_the_database_one_question(app, client, article, monk
 def test_the_cached_page_carries_a_token_that_posts(app, client, article):
     client.get("/on-embassies/")
     page = client.get("/on-embassies/")  # from the cache
-    assert csrf.PLACEHOLDER not in page.text
     data = form_fields(page.text) | {"comment": "From a cached page.", "author": "Ada", "email": "ada@example.org"}
     assert client.post("/on-embassies/comments", data=data).status_code == 303
 
 
-def test_every_reader_gets_their_own_token(app, article):
-    a, b = app.test_client(), app.test_client()
-    token_a = form_fields(a.get("/on-embassies/").text)["csrf_token"]
-    token_b = form_fields(b.get("/on-embassies/").text)["csrf_token"]
-    assert token_a != token_b
-    data = form_fields(a.get("/on-embassies/").text) | {"comment": "Mine.", "author": "A", "email": "a@example.org"}
-    # b's cookie does not match a's token
-    assert b.post("/on-embassies/comments", data=data).status_code == 400
+def test_every_anonymous_reader_gets_the_same_bytes_and_no_cookie(app, article):
+    first, second = app.test_client(), app.test_client()
+    a, b = first.get("/on-embassies/"), second.get("/on-embassies/")  # rendered, then from the copy
+    assert a.data == b.data and a.headers["ETag"] == b.headers["ETag"]
+    for response in (a, b):
+        assert response.headers.getlist("Set-Cookie") == []
+        assert response.headers["Cache-Control"] == "public, max-age=0, s-maxage=1, stale-while-revalidate=30"
+        assert "Vary" not in response.headers or "Cookie" not in response.headers["Vary"]
 
 
-def test_conditional_get_answers_304_for_the_same_reader_and_version(app, client, article):
+def test_the_etag_is_strong_and_from_the_articles_version(app, client, article):
+    etag = client.get("/on-embassies/").headers["ETag"]
+    with app.app_context():
+        version = db.session.scalar(sa.text("SELECT version FROM article"))
+    assert etag.startswith(f'"{version}-') and not etag.startswith("W/")
+
+
+def test_conditional_get_answers_304_until_the_page_changes(app, client, article):
     first = client.get("/on-embassies/")
     etag = first.headers["ETag"]
-    assert first.headers["Cache-Control"] == "private, no-cache"
-    again = client.get("/on-embassies/", headers={"If-None-Match": etag})
-    assert again.status_code == 304
+    again = app.test_client().get("/on-embassies/", headers={"If-None-Match": etag})  # any reader, any cache
+    assert again.status_code == 304 and again.data == b""
+    assert client.get("/on-embassies/", headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
     add_comments(app, article, 1)
     changed = client.get("/on-embassies/", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_a_new_token_window_makes_a_new_page(app, client, article, monkeypatch):
+    first = client.get("/on-embassies/")
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + csrf.WINDOW_SECONDS)
+    later = client.get("/on-embassies/")
+    assert form_fields(later.text)["csrf_token"] != form_fields(first.text)["csrf_token"]
+    assert later.headers["ETag"] != first.headers["ETag"]
+    assert client.get("/on-embassies/", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("cookie", "path"),
+    [
+        ("comment_author", "/on-embassies/"),
+        ("comment_edit_1", "/on-embassies/"),
+        ("blog_session", "/on-embassies/"),
+        ("remember_token", "/on-embassies/"),
+        (None, "/on-embassies/?unapproved=1&moderation-hash=0"),
+    ],
+)
+def test_readers_who_see_something_of_their_own_get_a_private_page(app, client, article, cookie, path):
+    if cookie:
+        client.set_cookie(cookie, "x")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    assert response.headers.getlist("Set-Cookie") == []
 
 
 def test_a_newly_approved_comment_shows_at_once_on_every_worker(app_config, app, article):
@@ -209,12 +248,12 @@ def test_unknown_and_future_articles_are_not_served_from_the_cache(app, client):
 
 
 @pytest.mark.parametrize(
-    "text", ["0.__COMMENT_FORM_TOKEN__", "__COMMENT_FORM_TOKEN__", str(csrf.PLACEHOLDER)], ids=["old", "name", "new"]
+    "text", ["0.__COMMENT_FORM_TOKEN__", "__COMMENT_FORM_TOKEN__", "0.<comment-form-token>"], ids=["old", "name", "new"]
 )
 @pytest.mark.parametrize("where", ["comment", "article"])
 def test_text_like_the_token_placeholder_keeps_the_page_cached(app, client, text, where):
-    """Words that spell the placeholder, in an approved comment or an article, are shown as cleaned and
-    the page stays cached: such a comment once switched the cache off for its article (issue 11, 6)."""
+    """Words that spell the token placeholder the cache once used, in an approved comment or an article,
+    are shown as cleaned and the page stays cached: such a comment once switched the cache off (issue 11, 6)."""
     typed = f"Look: {text} here."
     with app.app_context():
         if where == "article":
@@ -231,6 +270,40 @@ def test_text_like_the_token_placeholder_keeps_the_page_cached(app, client, text
         assert html in page.text
         if "<" not in text:
             assert f"Look: {text} here." in page.text  # shown literally
-        assert form_fields(page.text)["csrf_token"] != csrf.PLACEHOLDER
+        assert form_fields(page.text)["csrf_token"] == form_fields(first.text)["csrf_token"]
     data = form_fields(again.text) | {"comment": "Posted from the copy.", "author": "Ada", "email": "ada@example.org"}
     assert client.post("/on-embassies/comments", data=data).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("*", "br"), ("", None)],
+)
+def test_the_page_goes_out_compressed_as_the_reader_accepts(app, client, article, accept, encoding):
+    add_comments(app, article, 20)
+    plain = client.get("/on-embassies/")
+    response = client.get("/on-embassies/", headers={"Accept-Encoding": accept})
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.headers["Vary"] == "Accept-Encoding" and plain.headers["Vary"] == "Accept-Encoding"
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding]
+    assert decode(response.data) == plain.data
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    if encoding:
+        assert len(response.data) < len(plain.data) / 3
+        assert response.headers["ETag"] != plain.headers["ETag"]  # another representation, another strong ETag
+    again = client.get("/on-embassies/", headers={"Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.headers["ETag"] == response.headers["ETag"]
+
+
+def test_the_compressed_forms_are_made_once_per_version(app, client, article, monkeypatch):
+    made = []
+    real = pagecache.brotli.compress
+    monkeypatch.setattr(pagecache.brotli, "compress", lambda data, **kw: made.append(1) or real(data, **kw))
+    for _ in range(3):
+        assert client.get("/on-embassies/", headers={"Accept-Encoding": "br"}).status_code == 200
+    assert len(made) == 1
+    add_comments(app, article, 1)
+    for _ in range(2):
+        page = client.get("/on-embassies/", headers={"Accept-Encoding": "br"})
+        assert "Words 0" in brotli.decompress(page.data).decode()
+    assert len(made) == 2

@@ -1,47 +1,30 @@
-"""The public comment form's CSRF token: a signed double submit that needs no session.
+"""The public comment form's CSRF token: signed for the article and a window of time, the same for everyone.
 
-A reader gets a random cookie (HttpOnly, SameSite=Lax); the form carries ``timestamp.HMAC(key, cookie
-value + timestamp)``. Another site can make the browser send the cookie but cannot read it, so it cannot
-forge a token that matches it. Nothing is stored on the server and no Flask session is created, so an
-anonymous reader costs no session (see the README, "Performance"). Moderators' forms keep Flask-WTF's session token.
+The form carries ``WINDOW.HMAC(key, slug|WINDOW)``, WINDOW the start of the current window of time.
+It binds nothing of the reader: no cookie, no session, so an article page is the same bytes for every
+anonymous reader and any shared cache may keep it (README, "Performance"). What stops another site
+posting through a visitor's browser is the browser's own word on where a post comes from (``Origin``,
+``Sec-Fetch-Site``: ``cross_site`` below); the token adds that a post answers a page of this article
+seen lately, and it is checked before any field is cleaned or the database asked.
+Moderators' forms keep Flask-WTF's session token.
 """
 
 import hmac
-import secrets
 import time
+from urllib.parse import urlsplit
 
-from flask import current_app, request
-from markupsafe import Markup
-from werkzeug.http import dump_cookie
+from flask import current_app
 from wtforms.csrf.core import CSRF
 from wtforms.validators import ValidationError
 
 from blog.comments.signing import form_token_key, form_token_signature
 
-COOKIE_NAME = "comment_csrf"
-# The page cache (blog/reading/pagecache.py) renders a page with this in place of the token. It reaches the page
-# unescaped (Markup), and a raw "<" is something no escaped field and no cleaned comment or article can
-# hold, so no words of a reader can make the page look as if it held a second form.
-PLACEHOLDER = Markup("0.<comment-form-token>")
-PLACEHOLDER_ENVIRON = "blog.comments.csrf.placeholder"
-COOKIE_MAX_AGE = 30 * 24 * 3600
+# A token is the same for every reader of an article within one window; it is taken for the lifetime
+# (WTF_CSRF_TIME_LIMIT) after its window ends, so a reader always has at least the lifetime to write.
+WINDOW_SECONDS = 3600
 MISSING = "The form's security token is missing."
 EXPIRED = "The form's security token has expired."
 INVALID = "The form's security token does not match."
-
-
-def _key() -> bytes:
-    # A key of its own, derived from SECRET_KEY, so that this HMAC can never be confused with another.
-    return key_for(current_app.config["SECRET_KEY"])
-
-
-def _mac(cookie: str, timestamp: str) -> str:
-    return mac(_key(), cookie, timestamp)
-
-
-def mac(key: bytes, cookie: str, timestamp: str) -> str:
-    """The token's signature; pure, so the page cache can sign without an app context."""
-    return form_token_signature(key, f"{cookie}|{timestamp}")
 
 
 def key_for(secret: str) -> bytes:
@@ -49,85 +32,77 @@ def key_for(secret: str) -> bytes:
     return form_token_key(secret)
 
 
-def _lifetime() -> int:
-    return int(current_app.config.get("WTF_CSRF_TIME_LIMIT") or 12 * 3600)
+def lifetime(config) -> int:
+    """Return how long a token is taken after its window ends, in seconds (WTF_CSRF_TIME_LIMIT)."""
+    return int(config.get("WTF_CSRF_TIME_LIMIT") or 12 * 3600)
 
 
-def reader_cookie() -> str:
-    """Return this reader's CSRF cookie value, making a new one (set on the response) when absent."""
-    value = _state().get("new") or request.cookies.get(COOKIE_NAME, "")
-    if not plausible(value):
-        value = _state()["new"] = new_cookie_value()
-    return value
+def window_of(now: float, lifetime: int) -> int:
+    """Return the start of the window ``now`` falls in (windows never longer than the lifetime)."""
+    length = max(1, min(WINDOW_SECONDS, lifetime))
+    return int(now) // length * length
 
 
-def new_cookie_value() -> str:
-    return secrets.token_urlsafe(32)
+def token(key: bytes, slug: str, window: int) -> str:
+    """Return the token of an article's form for a window; pure, so the page cache can key pages by it."""
+    return f"{window}.{form_token_signature(key, f'{slug}|{window}')}"
 
 
-def cookie_header(value: str, secure: bool) -> str:
-    """The Set-Cookie header value for a reader's CSRF cookie (also used by the page cache)."""
-    return dump_cookie(COOKIE_NAME, value, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure)
+def current_token(slug: str) -> str:
+    """Return the token every reader of this article gets now."""
+    config = current_app.config
+    return token(key_for(config["SECRET_KEY"]), slug, window_of(time.time(), lifetime(config)))
 
 
-def _state() -> dict:
-    # Kept on the request, not on `g`: an app context (and its `g`) can outlive one request in tests.
-    return request.environ.setdefault("blog.comment_csrf", {})
+def check_token(given: str | None, slug: str) -> None:
+    """Check a submitted token against the article it was posted to.
 
-
-def plausible(value: str) -> bool:
-    return 20 <= len(value) <= 100 and value.replace("-", "").replace("_", "").isalnum()
-
-
-def current_token() -> str:
-    """Return a fresh token bound to this reader's cookie (for a page that renders the form itself)."""
-    _state()["used"] = True
-    if request.environ.get(PLACEHOLDER_ENVIRON):
-        return PLACEHOLDER  # the page cache renders once for everyone and signs per reader
-    timestamp = str(int(time.time()))
-    return f"{timestamp}.{_mac(reader_cookie(), timestamp)}"
-
-
-def check_token(token: str | None) -> None:
-    """Check a submitted token against the reader's cookie.
-
-    :raise ValidationError: when the token or the cookie is missing, expired or does not match.
+    :raise ValidationError: when the token is missing, expired, or not signed for this article.
     """
-    cookie = request.cookies.get(COOKIE_NAME, "")
-    if not token or not plausible(cookie):
+    if not given:
         raise ValidationError(MISSING)
-    timestamp, _, mac = token.partition(".")
-    valid_time = timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12
-    if not valid_time or not hmac.compare_digest(mac.encode(), _mac(cookie, timestamp).encode()):
+    config = current_app.config
+    window, _, _ = given.partition(".")
+    if not (window.isascii() and window.isdigit() and len(window) <= 12):
         raise ValidationError(INVALID)
-    if time.time() - int(timestamp) > _lifetime():
+    expected = token(key_for(config["SECRET_KEY"]), slug, int(window))
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise ValidationError(INVALID)
+    length = max(1, min(WINDOW_SECONDS, lifetime(config)))
+    if time.time() - int(window) > length + lifetime(config):
         raise ValidationError(EXPIRED)
 
 
-class SignedCookieCSRF(CSRF):
-    """WTForms' CSRF hook: the token field is filled and checked with the functions above."""
+class ArticleCSRF(CSRF):
+    """WTForms' CSRF hook: the form's ``meta.csrf_context`` is the article's slug."""
+
+    def setup_form(self, form):
+        self.slug = str(form.meta.csrf_context or "")
+        return super().setup_form(form)
 
     def generate_csrf_token(self, csrf_token_field):
-        return current_token()
+        return current_token(self.slug)
 
     def validate_csrf_token(self, form, field):
-        check_token(field.data)
+        check_token(field.data, self.slug)
 
 
-def set_cookie(response):
-    """Send the reader's new CSRF cookie, when this request made one."""
-    if not request:
-        return response
-    state = _state()
-    value = state.get("new")
-    if value:
-        response.headers.add("Set-Cookie", cookie_header(value, current_app.config["SESSION_COOKIE_SECURE"]))
-    if state.get("used"):
-        # The page holds a token bound to this reader's cookie: no shared cache may keep it.
-        response.cache_control.public = False
-        response.cache_control.private = True
-    return response
+def cross_site(headers, own_origin: str) -> bool:
+    """Whether the browser says this request comes from another site.
+
+    ``Sec-Fetch-Site: cross-site``, or an ``Origin`` that is not ours (``null`` included: a sandboxed
+    or privacy-redirected page), is refused. A request with neither header (curl, an old browser, a
+    script) says nothing and is let through: the token still applies.
+    """
+    if headers.get("Sec-Fetch-Site", "").strip().lower() == "cross-site":
+        return True
+    origin = headers.get("Origin")
+    if origin is None:
+        return False
+    return origin.strip().rstrip("/").lower() != own_origin.lower()
 
 
-def init_app(app):
-    app.after_request(set_cookie)
+def origin_of(url: str) -> str:
+    """Return ``scheme://host[:port]`` of an absolute URL (the app's own, as url_for builds it)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

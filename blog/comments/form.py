@@ -9,7 +9,7 @@ from flask import current_app
 from wtforms import BooleanField, Form, HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation
 
-from blog.comments.csrf import SignedCookieCSRF
+from blog.comments.csrf import ArticleCSRF
 from blog.core import normalise, sanitize
 
 # WordPress's column sizes (wp_get_comment_fields_max_lengths).
@@ -238,7 +238,7 @@ class CommentForm(AuthorFields, Form):
 
     class Meta:
         csrf = True
-        csrf_class = SignedCookieCSRF
+        csrf_class = ArticleCSRF
         csrf_field_name = "csrf_token"
 
     comment = comment_field()
@@ -277,7 +277,7 @@ class EditForm(Form):
 
     class Meta:
         csrf = True
-        csrf_class = SignedCookieCSRF
+        csrf_class = ArticleCSRF
         csrf_field_name = "csrf_token"
 
     comment = comment_field()

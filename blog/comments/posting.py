@@ -29,6 +29,10 @@ REPLY_UNAPPROVED = "Sorry, replies to unapproved comments are not allowed."
 DUPLICATE = "Duplicate comment detected; it looks as though you’ve already said that!"
 FLOOD = "You are posting comments too quickly. Slow down."
 TOKEN_EXPIRED = "Your session expired. Please submit your comment again."
+CROSS_SITE = (
+    "This comment was sent to us from another website, so it was not posted. "
+    "If you wrote it, check it below and post it again from here."
+)
 UNAVAILABLE = "We could not save your comment just now. Your text is below; please try again in a moment."
 
 _ID = re.compile(r"[0-9]{1,10}")

@@ -168,7 +168,9 @@ def section_context(
             threads.place_pending(shown, pending, max_depth)
 
     if form is None:
-        form = CommentForm(comment_parent=str(reply_to_comment.id) if reply_to_comment else "0")
+        form = CommentForm(
+            comment_parent=str(reply_to_comment.id) if reply_to_comment else "0", meta={"csrf_context": article.slug}
+        )
         if remembered:
             form.author.data = str(remembered.get("author") or "")[:MAX_AUTHOR]
             form.email.data = str(remembered.get("email") or "")[:MAX_EMAIL]

@@ -2,8 +2,7 @@
 
 The pending link's hash and the avatar token are a keyed digest of a value (hex, 128 bits); the author
 cookie is a signed serialisation of what the reader asked us to remember. The form token's signature
-(csrf.py) is made here too, from a key derived once, since the page cache signs it per reader without
-an app context.
+(csrf.py) is made here too, from a key derived once: a post checks it before anything else.
 """
 
 import enum
@@ -76,7 +75,7 @@ def signed_id_of(value: str) -> tuple[int, str] | None:
 
 
 def form_token_key(secret: str) -> bytes:
-    """Derive the form token's key from a SECRET_KEY (pure: the page cache keeps it)."""
+    """Derive the form token's key from a SECRET_KEY (once per secret)."""
     return _key(Purpose.FORM_TOKEN, secret)
 
 

@@ -13,6 +13,7 @@ from blog.comments.author_cookie import AUTHOR_COOKIE, remember_author, remember
 from blog.comments.form import CommentForm, EditForm, failure_status
 from blog.comments.pending import pending_location
 from blog.comments.posting import (
+    CROSS_SITE,
     TOKEN_EXPIRED,
     UNAVAILABLE,
     Posted,
@@ -31,7 +32,7 @@ bp = Blueprint("comments", __name__)
 @bp.route("/<slug>/comments", methods=["POST"], provide_automatic_options=False)
 def post(slug):
     """Take a comment from the Leave a Reply form; answer with the article again if it cannot be taken."""
-    form = CommentForm(request.form)
+    form = CommentForm(request.form, meta={"csrf_context": slug})
     try:
         return _post(slug, form)
     except sa.exc.OperationalError as error:
@@ -55,6 +56,8 @@ def _post(slug: str, form: CommentForm):
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    if _cross_site():
+        return answer(get_public_article(slug), 403, CROSS_SITE)
     # The form is checked before the database is asked anything; a refusal then looks the article up
     # (404 first, then 403 for a closed one, as if the order were the other way round).
     if not form.validate():
@@ -87,6 +90,12 @@ def _post(slug: str, form: CommentForm):
     return remember_author(response, form, had_cookie=AUTHOR_COOKIE in request.cookies)
 
 
+def _cross_site() -> bool:
+    """Whether the browser says this post comes from another site (our origin: what url_for builds,
+    behind a proxy too, through FLASK_TRUSTED_PROXIES)."""
+    return csrf.cross_site(request.headers, csrf.origin_of(url_for("pages.index", _external=True)))
+
+
 def _own_comment(slug: str, comment_id: int) -> tuple[Article, Comment]:
     """Return the article and the comment this browser may still edit.
 
@@ -115,10 +124,11 @@ def _where_it_shows(article: Article, comment: Comment) -> str:
 def edit(slug, comment_id):
     """Save the author's edit of their comment, within the window, from their browser only."""
     article, comment = _own_comment(slug, comment_id)
-    form = EditForm(request.form)
-    if not form.validate():
-        status = failure_status(form)
-        html = render_template("comments/edit.html", article=article, comment=comment, form=form)
+    form = EditForm(request.form, meta={"csrf_context": article.slug})
+    refused = CROSS_SITE if _cross_site() else ""
+    if refused or not form.validate():
+        status = 403 if refused else failure_status(form)
+        html = render_template("comments/edit.html", article=article, comment=comment, form=form, refused=refused)
         return html, status, {"Cache-Control": "no-store"}
     comment = editing.edit(comment, form.comment.data, form.comment.html)
     return redirect(_where_it_shows(article, comment), 303)
@@ -128,7 +138,9 @@ def edit(slug, comment_id):
 def delete(slug, comment_id):
     """Delete the author's comment at their wish, within the window, from their browser only."""
     article, comment = _own_comment(slug, comment_id)
-    form = EditForm(request.form)
+    if _cross_site():
+        abort(403)
+    form = EditForm(request.form, meta={"csrf_context": article.slug})
     if not form.csrf_token.validate(form):
         abort(400)
     editing.delete(comment)
@@ -198,7 +210,6 @@ def edit_window_ends(comment: Comment) -> str:
 
 
 def init_app(app):
-    csrf.init_app(app)
     outbox.init_app(app)
     app.add_template_filter(comment_date, "comment_date")
     app.add_template_filter(edit_window_ends, "edit_window_ends")

@@ -16,6 +16,7 @@ from blog.core.models import Article
 from blog.core.sanitize import visible_text
 from blog.reading import redirects
 from blog.reading.listing import PAGE, listing, neighbours
+from blog.reading.pagecache import PERSONAL, SHARED, carries_own_cookies
 
 bp = Blueprint("pages", __name__)
 
@@ -171,7 +172,8 @@ def _index(n: int):
 @bp.get("/<slug>/")
 def article(slug):
     """Show an article with its first page of comments."""
-    return render_article(get_public_article(slug), **_reader_asks())
+    asks = _reader_asks()
+    return _cacheable(render_article(get_public_article(slug), **asks), asks)
 
 
 @bp.get("/privacy/")
@@ -179,7 +181,8 @@ def privacy():
     """Show the privacy notice: the blogger's own page with this slug if there is one, else the default."""
     article = db.session.scalar(sa.select(Article).where(Article.slug == "privacy", Article.is_public()))
     if article is not None:
-        return render_article(article, **_reader_asks())
+        asks = _reader_asks()
+        return _cacheable(render_article(article, **asks), asks)
     return render_template("privacy.html")
 
 
@@ -188,7 +191,16 @@ def comment_page(slug, n):
     """Show an article with its n-th page of comment threads (WordPress's paged comments)."""
     if n < 1:
         abort(404)
-    return render_article(get_public_article(slug), comment_page=n, **_reader_asks())
+    asks = _reader_asks()
+    return _cacheable(render_article(get_public_article(slug), comment_page=n, **asks), asks)
+
+
+def _cacheable(page: tuple[str, int], asks: dict):
+    """Answer an article page with who may keep it: any cache, or the reader's browser alone when it
+    may show something of their own (their name, their pending or editable comment, a moderator's view)."""
+    html, status = page
+    own = asks["pending_id"] is not None or carries_own_cookies(request.cookies.keys(), current_app.config)
+    return html, status, {"Cache-Control": PERSONAL if own else SHARED}
 
 
 @bp.get("/healthz")
