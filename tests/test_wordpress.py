@@ -587,6 +587,30 @@ def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp
     assert {slug: author for slug, (_, author) in articles.items()} == signed
 
 
+def test_names_are_written_as_html_as_wordpress_keeps_them(app, runner, tmp_path, app_config):
+    # WordPress keeps a commenter's name and an author's display name as HTML: on import it strips tags from
+    # them and escapes a bare & (WordPress 6.1 stored "Ada <Reader>" as "Ada"), and it knows a comment it
+    # already holds by its author's name as stored. Written as HTML, a name arrives whole and a second import
+    # of the file finds the comment again instead of adding it twice.
+    with app.app_context():
+        article = make_article("names", published_at=NOON, author="Tom & <Jerry>")
+        make_comment(article, "Hello.", author='Ada <Reader> & "Co"', created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert '<wp:comment_author><![CDATA[Ada &lt;Reader&gt; &amp; "Co"]]></wp:comment_author>\n' in text
+    assert "<wp:author_display_name><![CDATA[Tom &amp; &lt;Jerry&gt;]]></wp:author_display_name>" in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["names"][1] == "Tom & <Jerry>"
+    assert comments == [('Ada <Reader> & "Co"', "Hello.", "comment")]
+
+
+def test_a_commenters_name_is_read_as_wordpress_stores_it(app, runner, tmp_path):
+    path = make_wxr(tmp_path / "n.xml", wxr_item(1, "talk", comments=(wxr_comment(1, author="Tom &amp; Jerry"),)))
+    result = import_wxr(runner, path)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Comment.author_name)).all() == ["Tom & Jerry"]
+
+
 def test_dates_are_the_blogs_time_and_utc_which_are_one(app, runner, tmp_path):
     # The blog has no time zone setting and shows every date in UTC: its local time is UTC.
     evening = datetime(2020, 1, 2, 23, 30, tzinfo=timezone(timedelta(hours=2)))

@@ -7,7 +7,7 @@ WordPress stores; an article's is its rendered HTML, with absolute image address
 WordPress's importer reads the file with SimpleXML and, when that refuses it, with a regular-expression
 parser that reads line by line. The file is written for both: every text is CDATA or escaped and holds
 only characters XML 1.0 allows, each author is on one line and each comment field on a line of its own,
-as WordPress's own export writes them.
+as WordPress's own export writes them. Titles and names are HTML, as WordPress keeps them.
 """
 
 import html
@@ -58,6 +58,13 @@ def _date(value) -> str:
     # WordPress writes post_date and comment_date in the site's time zone and the _gmt fields in UTC. The
     # blog has no time zone setting and shows every date in UTC, so its local time is UTC: both are alike.
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _as_html(text: str) -> str:
+    """Return a title or a name as WordPress keeps it: HTML. Its importer strips tags from a commenter's or an
+    author's name and escapes a bare &, and finds a comment it already holds by the name as stored; escaped,
+    a name arrives whole and is found again. Titles are read as HTML by its regular-expression parser too."""
+    return html.escape(text, quote=False)
 
 
 def _logins(names) -> dict[str, str]:
@@ -115,7 +122,7 @@ def write(path: Path, site_url: str) -> Counter:
         for name, login in sorted(logins.items(), key=lambda pair: pair[1]):
             out.write(
                 f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
-                f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(name)}"
+                f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(_as_html(name))}"
                 "</wp:author_display_name></wp:author>\n"
             )
         for n, (slug, name) in enumerate(tags, 1):
@@ -136,7 +143,7 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     out.write("<item>\n")
     # WordPress keeps a title as HTML (its importer, and ours, read it so), and its regular-expression parser
     # takes what lies between the tags without decoding entities: so the title is HTML, in CDATA.
-    out.write(f"<title>{cdata(html.escape(article.title, quote=False))}</title>\n")
+    out.write(f"<title>{cdata(_as_html(article.title))}</title>\n")
     out.write(f"<link>{_escape(f'{site_url}/{article.slug}/')}</link>\n")
     out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
     out.write(
@@ -173,7 +180,7 @@ def _comment(out, c: Comment, author_id: int) -> None:
     # comment_type is WordPress's own name for each kind ("comment", "pingback", "trackback").
     fields = (
         ("comment_id", c.id),
-        ("comment_author", cdata(c.author_name)),
+        ("comment_author", cdata(_as_html(c.author_name))),
         ("comment_author_email", cdata(c.author_email)),
         ("comment_author_url", cdata(c.author_url)),
         ("comment_author_IP", cdata(c.author_ip)),
