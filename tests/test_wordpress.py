@@ -603,6 +603,22 @@ def test_names_are_written_as_html_as_wordpress_keeps_them(app, runner, tmp_path
     assert comments == [('Ada <Reader> & "Co"', "Hello.", "comment")]
 
 
+def test_a_percent_sign_in_a_name_and_a_tags_name_arrive_whole(app, runner, tmp_path, app_config):
+    # WordPress drops a % and two hex digits from a name as if they were URL-encoding (WordPress 6.1 stored
+    # "100%ab Club" as "100 Club"), and keeps a tag's name as HTML, as it does every other name.
+    with app.app_context():
+        article = make_article("percent", published_at=NOON, author="50%ab Off", tags=["R&D <lab>"])
+        make_comment(article, "Hello.", author="100%ab Club", created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert "<wp:comment_author><![CDATA[100&#037;ab Club]]></wp:comment_author>\n" in text
+    assert "<wp:author_display_name><![CDATA[50&#037;ab Off]]></wp:author_display_name>" in text
+    assert "<wp:tag_name><![CDATA[R&amp;D &lt;lab&gt;]]></wp:tag_name>" in text
+    assert '<category domain="post_tag" nicename="r-d-lab"><![CDATA[R&amp;D &lt;lab&gt;]]></category>' in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["percent"][1] == "50%ab Off"
+    assert comments == [("100%ab Club", "Hello.", "comment")]
+
+
 def test_a_commenters_name_is_read_as_wordpress_stores_it(app, runner, tmp_path):
     path = make_wxr(tmp_path / "n.xml", wxr_item(1, "talk", comments=(wxr_comment(1, author="Tom &amp; Jerry"),)))
     result = import_wxr(runner, path)
