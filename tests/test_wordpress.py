@@ -119,6 +119,8 @@ def test_pings_are_listed_apart_below_the_comments(client, wptest):
     with client.application.app_context():
         ping = db.session.scalars(sa.select(Comment).where(Comment.kind == CommentKind.PINGBACK)).first()
         slug = ping.article.slug
+        # WordPress wrote the name as HTML, as it keeps it: "Ping 1 &laquo; What&#8217;s a tellyworth?"
+        assert ping.author_name == "Ping 1 « What’s a tellyworth?"
     page = client.get(f"/{slug}/").text
     threads, _, pings = page.partition('<ol class="ping-list">')
     assert f'id="comment-{ping.id}"' in pings and f'id="comment-{ping.id}"' not in threads
