@@ -119,6 +119,8 @@ def test_pings_are_listed_apart_below_the_comments(client, wptest):
     with client.application.app_context():
         ping = db.session.scalars(sa.select(Comment).where(Comment.kind == CommentKind.PINGBACK)).first()
         slug = ping.article.slug
+        # WordPress wrote the name as HTML, as it keeps it: "Ping 1 &laquo; What&#8217;s a tellyworth?"
+        assert ping.author_name == "Ping 1 « What’s a tellyworth?"
     page = client.get(f"/{slug}/").text
     threads, _, pings = page.partition('<ol class="ping-list">')
     assert f'id="comment-{ping.id}"' in pings and f'id="comment-{ping.id}"' not in threads
@@ -585,6 +587,46 @@ def test_each_author_has_a_login_of_their_own_and_posts_name_it(app, runner, tmp
     assert written_by == signed
     articles, _ = import_elsewhere(app_config, tmp_path, text)
     assert {slug: author for slug, (_, author) in articles.items()} == signed
+
+
+def test_names_are_written_as_html_as_wordpress_keeps_them(app, runner, tmp_path, app_config):
+    # WordPress keeps a commenter's name and an author's display name as HTML: on import it strips tags from
+    # them and escapes a bare & (WordPress 6.1 stored "Ada <Reader>" as "Ada"), and it knows a comment it
+    # already holds by its author's name as stored. Written as HTML, a name arrives whole and a second import
+    # of the file finds the comment again instead of adding it twice.
+    with app.app_context():
+        article = make_article("names", published_at=NOON, author="Tom & <Jerry>")
+        make_comment(article, "Hello.", author='Ada <Reader> & "Co"', created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert '<wp:comment_author><![CDATA[Ada &lt;Reader&gt; &amp; "Co"]]></wp:comment_author>\n' in text
+    assert "<wp:author_display_name><![CDATA[Tom &amp; &lt;Jerry&gt;]]></wp:author_display_name>" in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["names"][1] == "Tom & <Jerry>"
+    assert comments == [('Ada <Reader> & "Co"', "Hello.", "comment")]
+
+
+def test_a_percent_sign_in_a_name_and_a_tags_name_arrive_whole(app, runner, tmp_path, app_config):
+    # WordPress drops a % and two hex digits from a name as if they were URL-encoding (WordPress 6.1 stored
+    # "100%ab Club" as "100 Club"), and keeps a tag's name as HTML, as it does every other name.
+    with app.app_context():
+        article = make_article("percent", published_at=NOON, author="50%ab Off", tags=["R&D <lab>"])
+        make_comment(article, "Hello.", author="100%ab Club", created_at=NOON)
+    text = export_site(runner, tmp_path)
+    assert "<wp:comment_author><![CDATA[100&#037;ab Club]]></wp:comment_author>\n" in text
+    assert "<wp:author_display_name><![CDATA[50&#037;ab Off]]></wp:author_display_name>" in text
+    assert "<wp:tag_name><![CDATA[R&amp;D &lt;lab&gt;]]></wp:tag_name>" in text
+    assert '<category domain="post_tag" nicename="r-d-lab"><![CDATA[R&amp;D &lt;lab&gt;]]></category>' in text
+    articles, comments = import_elsewhere(app_config, tmp_path, text)
+    assert articles["percent"][1] == "50%ab Off"
+    assert comments == [("100%ab Club", "Hello.", "comment")]
+
+
+def test_a_commenters_name_is_read_as_wordpress_stores_it(app, runner, tmp_path):
+    path = make_wxr(tmp_path / "n.xml", wxr_item(1, "talk", comments=(wxr_comment(1, author="Tom &amp; Jerry"),)))
+    result = import_wxr(runner, path)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalars(sa.select(Comment.author_name)).all() == ["Tom & Jerry"]
 
 
 def test_dates_are_the_blogs_time_and_utc_which_are_one(app, runner, tmp_path):

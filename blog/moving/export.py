@@ -7,7 +7,7 @@ WordPress stores; an article's is its rendered HTML, with absolute image address
 WordPress's importer reads the file with SimpleXML and, when that refuses it, with a regular-expression
 parser that reads line by line. The file is written for both: every text is CDATA or escaped and holds
 only characters XML 1.0 allows, each author is on one line and each comment field on a line of its own,
-as WordPress's own export writes them.
+as WordPress's own export writes them. Titles and names are HTML, as WordPress keeps them.
 """
 
 import html
@@ -58,6 +58,22 @@ def _date(value) -> str:
     # WordPress writes post_date and comment_date in the site's time zone and the _gmt fields in UTC. The
     # blog has no time zone setting and shows every date in UTC, so its local time is UTC: both are alike.
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _as_html(text: str) -> str:
+    """Return a title as WordPress keeps it: HTML (its regular-expression parser does not decode entities)."""
+    return html.escape(text, quote=False)
+
+
+def _name(text: str) -> str:
+    """Return a commenter's, an author's or a tag's name as WordPress keeps it: HTML, with ``%`` as ``&#037;``.
+
+    Its importer strips tags from a name, escapes a bare & and drops a % with two hex digits after it as if
+    it were URL-encoding ("Ada <Reader>" arrived as "Ada", "100%ab Club" as "100 Club"); and it finds a
+    comment it already holds by the name as stored, so the name is written as its filters leave it (they
+    write a numeric reference with three digits at least). Written so, a name arrives whole and is found again.
+    """
+    return _as_html(text).replace("%", "&#037;")
 
 
 def _logins(names) -> dict[str, str]:
@@ -115,13 +131,13 @@ def write(path: Path, site_url: str) -> Counter:
         for name, login in sorted(logins.items(), key=lambda pair: pair[1]):
             out.write(
                 f"<wp:author><wp:author_id>{author_ids[login]}</wp:author_id><wp:author_login>{cdata(login)}"
-                f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(name)}"
+                f"</wp:author_login><wp:author_email></wp:author_email><wp:author_display_name>{cdata(_name(name))}"
                 "</wp:author_display_name></wp:author>\n"
             )
         for n, (slug, name) in enumerate(tags, 1):
             out.write(
                 f"<wp:tag><wp:term_id>{n}</wp:term_id><wp:tag_slug>{cdata(slug)}</wp:tag_slug>"
-                f"<wp:tag_name>{cdata(name)}</wp:tag_name></wp:tag>\n"
+                f"<wp:tag_name>{cdata(_name(name))}</wp:tag_name></wp:tag>\n"
             )
         for article in articles:
             login = logins[article.author or config["SITE_AUTHOR"]]
@@ -136,7 +152,7 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     out.write("<item>\n")
     # WordPress keeps a title as HTML (its importer, and ours, read it so), and its regular-expression parser
     # takes what lies between the tags without decoding entities: so the title is HTML, in CDATA.
-    out.write(f"<title>{cdata(html.escape(article.title, quote=False))}</title>\n")
+    out.write(f"<title>{cdata(_as_html(article.title))}</title>\n")
     out.write(f"<link>{_escape(f'{site_url}/{article.slug}/')}</link>\n")
     out.write(f"<pubDate>{format_datetime(article.published_at)}</pubDate>\n<dc:creator>{cdata(login)}</dc:creator>\n")
     out.write(
@@ -153,10 +169,8 @@ def _item(out, article: Article, site_url: str, login: str, author_id: int, now)
     out.write(f"<wp:menu_order>{article.nav_order or 0}</wp:menu_order>\n")
     out.write(f"<wp:post_type>{'page' if article.kind is ArticleKind.PAGE else 'post'}</wp:post_type>\n")
     out.write("<wp:post_password></wp:post_password>\n<wp:is_sticky>0</wp:is_sticky>\n")
-    for tag in article.tags:
-        out.write(
-            f'<category domain="post_tag" nicename={quoteattr(tag_slug(str(tag)))}>{cdata(str(tag))}</category>\n'
-        )
+    for tag in map(str, article.tags):
+        out.write(f'<category domain="post_tag" nicename={quoteattr(tag_slug(tag))}>{cdata(_name(tag))}</category>\n')
     written = 0
     comments = db.session.scalars(
         sa.select(Comment).where(Comment.article_id == article.id).order_by(Comment.created_at, Comment.id)
@@ -173,7 +187,7 @@ def _comment(out, c: Comment, author_id: int) -> None:
     # comment_type is WordPress's own name for each kind ("comment", "pingback", "trackback").
     fields = (
         ("comment_id", c.id),
-        ("comment_author", cdata(c.author_name)),
+        ("comment_author", cdata(_name(c.author_name))),
         ("comment_author_email", cdata(c.author_email)),
         ("comment_author_url", cdata(c.author_url)),
         ("comment_author_IP", cdata(c.author_ip)),

@@ -208,7 +208,8 @@ class Importer:
         created = wp.date_gmt or item.date_gmt or now
         comment = Comment(
             article_id=article_id,
-            author_name=sanitize.one_line(wp.author)[: LIMITS["author_name"]] or "Anonymous",
+            # WordPress keeps a commenter's name as HTML ("Tom &amp; Jerry"), as it does titles.
+            author_name=sanitize.one_line(convert.plain(wp.author))[: LIMITS["author_name"]] or "Anonymous",
             author_email=wp.email[: LIMITS["author_email"]] if len(wp.email) <= LIMITS["author_email"] else "",
             author_url=wp.url[: LIMITS["author_url"]],
             author_ip=wp.ip[: LIMITS["author_ip"]],
