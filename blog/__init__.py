@@ -27,7 +27,7 @@ def create_app(test_config=None, *, serving=False):
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
-    from blog.core import backup, compression, database, errors, keys, security
+    from blog.core import assets, backup, compression, database, errors, keys, security
     from blog.core.extensions import db
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
@@ -49,6 +49,7 @@ def create_app(test_config=None, *, serving=False):
     from blog.spam import commands as spam
 
     compression.init_app(app)  # first registered, so the last after_request hook: it sees the final body
+    assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     redirects.init_app(app)  # a 404 first asks whether the address is an old one

@@ -196,8 +196,8 @@ def test_empty_queue(mod_client):
 def test_admin_pages_link_their_css_and_script_and_nothing_inline(mod_client, comment):
     comment()
     page = queue(mod_client).text
-    assert '<link rel="stylesheet" href="/static/css/admin.css">' in page
-    assert '<script src="/static/js/admin.js" defer></script>' in page
+    assert re.search(r'<link rel="stylesheet" href="/static/css/admin\.[0-9a-f]{10}\.css">', page)
+    assert re.search(r'<script src="/static/js/admin\.[0-9a-f]{10}\.js" defer></script>', page)
     assert not re.search(r"<script(?![^>]*\bsrc=)", page), "inline script"
     assert not re.search(r"\sstyle=", page), "style attribute"
     assert "noindex" in page
