@@ -49,7 +49,7 @@ def create_app(test_config=None, *, serving=False):
     from blog.spam import commands as spam
 
     compression.init_app(app)  # first registered, so the last after_request hook: it sees the final body
-    assets.init_app(app)
+    assets.init_app(app)  # before security: the CSP names the inline CSS's hash
     security.init_app(app)
     errors.init_app(app)
     redirects.init_app(app)  # a 404 first asks whether the address is an old one

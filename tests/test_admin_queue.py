@@ -85,7 +85,8 @@ def test_tabs_count_with_one_query(app, mod_client, comment):
 def test_status_tabs_are_a_nav(mod_client):
     page = queue(mod_client, status="spam").text
     assert '<nav class="status-tabs" aria-label="Comments by status">' in page
-    assert page.count('aria-current="page"') == 2  # the tab, and "Comments" in the admin bar
+    markup = re.sub(r"<style>.*?</style>", "", page, flags=re.DOTALL)  # the CSS styles [aria-current="page"]
+    assert markup.count('aria-current="page"') == 2  # the tab, and "Comments" in the admin bar
     assert '<a href="/admin/comments?status=spam" aria-current="page">' in page
 
 
@@ -357,7 +358,7 @@ def test_edit_validates_and_keeps_what_was_typed(app, mod_client, comment, field
     response = mod_client.post(f"/admin/comments/{cid}/edit", data={"csrf_token": token, **data})
     assert response.status_code == 422
     assert message in response.text
-    assert 'aria-invalid="true"' in response.text
+    assert re.search(r'<[^>]*aria-invalid="true"', response.text)  # in a tag: the page's CSS names it too
     with app.app_context():
         assert db.session.get(Comment, cid).raw_text == "Keep me"
 

@@ -6,6 +6,8 @@ answer, revalidated. No stylesheet blocks a reader's first paint: the CSS is in 
 Content-Security-Policy allows by its sha256 and nothing else inline.
 """
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import brotli
 import pytest
 
 from blog.core.assets import IMMUTABLE, hashed_name, minified_css
+from tests.factories import make_article
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 HASHED = re.compile(r'(?:src|href)="(/static/[^"]+\.[0-9a-f]{10}\.[a-z]+)"')
@@ -75,3 +78,17 @@ def test_a_static_text_file_comes_compressed_once_with_its_own_etag(client):
 def test_an_unknown_static_file_is_a_404(client):
     assert client.get("/static/css/nothing.0123456789.css").status_code == 404
     assert client.get("/static/../pyproject.toml").status_code == 404
+
+
+def test_no_stylesheet_blocks_a_readers_page_and_the_csp_allows_exactly_its_style(app, client):
+    with app.app_context():
+        make_article("styled")
+    for path in ("/", "/styled/", "/search/?q=x", "/no-such-page/"):
+        response = client.get(path)
+        page = response.text
+        assert 'rel="stylesheet"' not in page, path
+        styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+        assert len(styles) == 1 and ".site-header" in styles[0] and ".comment-list" in styles[0]
+        digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+        style_src = re.search(r"style-src ([^;]+)", response.headers["Content-Security-Policy"]).group(1).split()
+        assert style_src == ["'self'", f"'sha256-{digest}'"], path
