@@ -29,9 +29,15 @@ def test_a_hashed_name_carries_the_digest_of_the_bytes():
 @pytest.mark.parametrize(
     ("css", "minified"),
     [
-        ("/* a note */\nbody {\n  color: red; /* why */\n}\n", "body {\ncolor: red;\n}"),
-        ("a:hover  b { margin: 0 }\n\n\n", "a:hover  b { margin: 0 }"),
+        ("/* a note */\nbody {\n  color: red; /* why */\n}\n", "body{color:red;}"),
+        ("a:hover  b > c,\nd { margin: 0 auto }\n\n\n", "a:hover b>c,d{margin:0 auto}"),
+        ("a :hover { }", "a :hover{}"),
         ("/*\n * several\n * lines\n */\np{}", "p{}"),
+        ('p::after { content: " ( x ,  y; ) "; }', 'p::after{content:" ( x ,  y; ) ";}'),
+        (
+            "@media (min-width: 40em) and (prefers-color-scheme: dark) {\n  a { width: calc(100% - 2 * 1em) }\n}",
+            "@media (min-width:40em) and (prefers-color-scheme:dark){a{width:calc(100% - 2 * 1em)}}",
+        ),
     ],
 )
 def test_minified_css_keeps_every_rule(css, minified):
