@@ -8,7 +8,8 @@ Two flows, one sub-package each, over a small core:
 - moderation: moderators sign in and decide, and are told of held comments;
 - moving: a WordPress export (WXR) in, as articles and comments, and the site out as one;
 - spam: the spam filter that scores each new comment and learns from the moderators' decisions;
-- core: settings, the database and models, errors, security headers, the sanitizer, backups.
+- core: settings, the database and models, errors, security headers, compression and the static files,
+  the sanitizer, backups.
 """
 
 from flask import Flask
@@ -26,7 +27,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates", static_folder="../static")
     settings.load(app, test_config)
 
-    from blog.core import backup, commands, database, errors, keys, security
+    from blog.core import assets, backup, commands, compression, database, errors, keys, security
     from blog.core.extensions import db
 
     security.trust_proxies(app)  # the client address and mount path, checked before anything reads them
@@ -47,6 +48,8 @@ def create_app(test_config=None):
     from blog.reading import views as pages
     from blog.spam import commands as spam
 
+    compression.init_app(app)  # first registered, so the last after_request hook: it sees the final body
+    assets.init_app(app)  # before security: the CSP names the inline CSS's hash
     security.init_app(app)
     errors.init_app(app)
     redirects.init_app(app)  # a 404 first asks whether the address is an old one

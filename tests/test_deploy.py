@@ -15,7 +15,16 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from scripts.live import SEED_SLUG, BrowserSession, DeployNginx, LiveBlog, approve, comment_form, post_comment
+from blog.core.assets import hashed_name
+from scripts.live import (
+    SEED_SLUG,
+    BrowserSession,
+    DeployNginx,
+    LiveBlog,
+    approve,
+    comment_form,
+    post_comment,
+)
 from tests.conftest import ROOT, require
 
 pytestmark = pytest.mark.slow
@@ -124,6 +133,14 @@ def test_nginx_serves_static_files_and_drops_unknown_hosts(servers):
     assert css.content == (ROOT / "static" / "css" / "site.css").read_bytes()
     assert css.headers["X-Content-Type-Options"] == "nosniff"
     assert "Server" not in css.headers or css.headers["Server"] == "nginx"  # no version
+    # Under the content-hashed name pages link (blog/core/assets.py): the same bytes, kept a year, gzipped.
+    body = (ROOT / "static" / "js" / "comment-reply.js").read_bytes()
+    url = f"http://127.0.0.1:{nginx.port}/static/{hashed_name('js/comment-reply.js', body)}"
+    script = requests.get(url, headers={"Accept-Encoding": "gzip"}, timeout=5)
+    assert script.status_code == 200 and script.content == body  # requests undoes the gzip
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert script.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert script.headers["X-Content-Type-Options"] == "nosniff"
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{nginx.port}/healthz", headers={"Host": "evil.example"}, timeout=5)
 

@@ -66,7 +66,7 @@ def test_database_unreachable_keeps_everything_typed(dead_app):
     assert "no-store" in response.headers["Cache-Control"]
     page = Tags(response.text)
     assert UNAVAILABLE in " ".join("".join(page.text).split())
-    assert page.find("link", rel="stylesheet")  # in the site layout
+    assert page.find("style")  # in the site layout, with its inlined CSS
     fields = form_fields(response.text)
     for name, value in TYPED.items():
         assert fields[name] == value, name

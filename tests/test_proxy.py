@@ -102,14 +102,14 @@ def test_a_script_name_header_changes_nothing(app, article, name, value):
     """A client's header is no mount path: the test client, as a server should, maps it to HTTP_SCRIPT_NAME."""
     response = app.test_client().get("/on-embassies/", headers={name: value})
     assert response.status_code == 200
-    assert 'href="/static/css/site.css' in response.text
+    assert 'href="/static/img/favicon.' in response.text
 
 
 def test_a_clean_mount_path_is_kept(app, article):
     """An operator who mounts the blog under a prefix (gunicorn's SCRIPT_NAME variable) gets links under it."""
     response = app.test_client().get("/on-embassies/", environ_overrides={"SCRIPT_NAME": "/blog"})
     assert response.status_code == 200
-    assert 'href="/blog/static/css/site.css' in response.text
+    assert 'href="/blog/static/img/favicon.' in response.text
 
 
 def test_a_refused_host_gets_the_error_page_with_links_under_the_mount_path(app_config, article):
@@ -120,7 +120,7 @@ def test_a_refused_host_gets_the_error_page_with_links_under_the_mount_path(app_
             "/on-embassies/", headers={"Host": "evil.example"}, environ_overrides={"SCRIPT_NAME": "/blog"}
         )
         assert response.status_code == 400
-        assert 'href="/blog/static/css/site.css"' in response.text
+        assert 'href="/blog/static/img/favicon.' in response.text
         assert 'href="/blog/"' in response.text  # "Go to the front page"
         assert "evil.example" not in response.text
     finally:

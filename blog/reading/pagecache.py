@@ -16,7 +16,6 @@ still edit, a moderator's session.
 """
 
 import contextlib
-import gzip
 import hashlib
 import re
 import threading
@@ -26,13 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 
-import brotli
 from sqlalchemy import event
-from werkzeug.http import parse_accept_header
 
 from blog.comments import csrf
 from blog.comments.author_cookie import AUTHOR_COOKIE
 from blog.comments.editing import COOKIE_PREFIX as EDIT_COOKIE_PREFIX
+from blog.core import compression
 from blog.core.extensions import db
 from blog.core.models import ArticleStatus, public
 from blog.reading.listing import next_due
@@ -49,10 +47,7 @@ SHARED = "public, max-age=0, s-maxage=1, stale-while-revalidate=30"
 PERSONAL = "private, no-cache"
 # Made once per copy, on the request that renders it: Brotli's quality 6 takes ~6 ms for an article
 # with 100 comments and is within 1% of 9 (~45 ms); 11 would be 130 ms on the first view after each change.
-BROTLI_QUALITY = 6
-GZIP_LEVEL = 6
-# Best first: the first one the reader accepts is sent.
-ENCODINGS = ("br", "gzip")
+LEVELS = {"br": 6, "gzip": 6}
 # What the app builds absolute URLs from, directly or through ProxyFix (FLASK_TRUSTED_PROXIES).
 _ORIGIN = (
     "wsgi.url_scheme",
@@ -241,11 +236,8 @@ class PageCache:
             not in ("content-length", "content-encoding", "cache-control", "etag", "vary", "last-modified", "expires")
         )
         digest = hashlib.blake2b(body, digest_size=6).hexdigest()
-        forms = {
-            "identity": body,
-            "gzip": gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0),
-            "br": brotli.compress(body, quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT),
-        }
+        forms = {"identity": body}
+        forms |= {coding: compression.compress(body, coding, LEVELS) for coding in compression.CODINGS}
         page = Page(version, window, valid_until, forms, keep, f"{version}-{window}-{digest}")
         # The version may have moved while we rendered; a page kept under the old one is never served.
         with self.lock:
@@ -257,9 +249,9 @@ class PageCache:
 
     @staticmethod
     def _serve(environ, start_response, page: Page):
-        encoding = _encoding(environ.get("HTTP_ACCEPT_ENCODING"))
+        encoding = compression.choose(environ.get("HTTP_ACCEPT_ENCODING")) or "identity"
         # Each form is its own representation, so its own strong ETag (RFC 9110, 8.8.3).
-        etag = f'"{page.etag}"' if encoding == "identity" else f'"{page.etag}-{encoding}"'
+        etag = f'"{page.etag}"' if encoding == "identity" else f'"{compression.coded_etag(page.etag, encoding)}"'
         headers = [*page.headers, ("Cache-Control", SHARED), ("ETag", etag), ("Vary", "Accept-Encoding")]
         if _matches(environ.get("HTTP_IF_NONE_MATCH"), etag):
             start_response("304 Not Modified", [(k, v) for k, v in headers if k.lower() != "content-type"])
@@ -270,14 +262,6 @@ class PageCache:
         headers.append(("Content-Length", str(len(body))))
         start_response("200 OK", headers)
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
-
-
-def _encoding(accept_encoding: str | None) -> str:
-    """Return the best form of the page the reader accepts: ``br``, ``gzip`` or ``identity``."""
-    if not accept_encoding:
-        return "identity"
-    accepted = parse_accept_header(accept_encoding)
-    return next((name for name in ENCODINGS if accepted.quality(name) > 0), "identity")
 
 
 def _matches(if_none_match: str | None, etag: str) -> bool:
