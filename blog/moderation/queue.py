@@ -84,7 +84,7 @@ def tab_condition(tab: str):
     return ALL_TAB if len(statuses) > 1 else Comment.status == statuses[0]
 
 
-def search_condition(text: str, dialect: str):
+def search_condition(text: str, connection):
     """Return the SQL condition of a moderator's search, each kind through an index: a whole email
     (encrypted at rest: its blind index, in any letter case), an IP address or its beginning, or words of
     the name and text (the full-text index); None when the search has nothing to look for."""
@@ -93,7 +93,7 @@ def search_condition(text: str, dialect: str):
     if set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text):
         # A range on the IP index: every address that starts with what was typed.
         return sa.and_(Comment.author_ip >= text, Comment.author_ip < text[:-1] + chr(ord(text[-1]) + 1))
-    return search.comments_matching(text, dialect)
+    return search.comments_matching(text, connection)
 
 
 def _rows(where, segment: _Segment, cursor: Comment | None, forward: bool, limit: int) -> list[Comment]:
@@ -142,7 +142,7 @@ def page(tab: str, text: str = "", sort: str = "date", after: int | None = None,
     """
     where = [tab_condition(tab)]
     if text:
-        condition = search_condition(text, db.session.get_bind().dialect.name)
+        condition = search_condition(text, db.session.connection())
         if condition is None:
             return QueuePage([], None, None)
         where.append(condition)
