@@ -78,21 +78,29 @@ class QueuePage:
     older: int | None  # the id to show the page after this one with (``after=``); None: this is the last
 
 
-def tab_condition(tab: str):
-    """Return the SQL condition of a tab (one status, or the All tab's)."""
+def tab_condition(tab: str, few: bool = False):
+    """Return the SQL condition of a tab (one status, or the All tab's).
+
+    :param few: the page is narrowed to few comments, read through the search's own index and then
+        sorted. The condition is then written so that no index of the tab's order can serve it: SQLite's
+        planner, which cannot tell few from many, would otherwise walk the whole tab in order for page 2.
+    """
     statuses = TAB_STATUSES[tab]
+    if few:
+        return sa.type_coerce(Comment.status, sa.String).concat("").in_([s.value for s in statuses])
     return ALL_TAB if len(statuses) > 1 else Comment.status == statuses[0]
 
 
-def search_condition(text: str, connection):
+def search_condition(text: str, connection) -> tuple[sa.ColumnElement | None, bool]:
     """Return the SQL condition of a moderator's search, each kind through an index: a whole email
     (encrypted at rest: its blind index, in any letter case), an IP address or its beginning, or words of
-    the name and text (the full-text index); None when the search has nothing to look for."""
+    the name and text (the full-text index); None when the search has nothing to look for. Beside it,
+    whether it finds few comments (see ``tab_condition``)."""
     if "@" in text:
-        return Comment.author_email_key == keys.email_index(text)
+        return Comment.author_email_key == keys.email_index(text), True
     if set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text):
         # A range on the IP index: every address that starts with what was typed.
-        return sa.and_(Comment.author_ip >= text, Comment.author_ip < text[:-1] + chr(ord(text[-1]) + 1))
+        return sa.and_(Comment.author_ip >= text, Comment.author_ip < text[:-1] + chr(ord(text[-1]) + 1)), True
     return search.comments_matching(text, connection)
 
 
@@ -142,10 +150,10 @@ def page(tab: str, text: str = "", sort: str = "date", after: int | None = None,
     """
     where = [tab_condition(tab)]
     if text:
-        condition = search_condition(text, db.session.connection())
+        condition, few = search_condition(text, db.session.connection())
         if condition is None:
             return QueuePage([], None, None)
-        where.append(condition)
+        where = [tab_condition(tab, few), condition]
     segments = _ORDERS[sort]
     cursor = db.session.get(Comment, after or before) if (after or before) else None
     forward = cursor is None or after is not None

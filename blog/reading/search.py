@@ -254,15 +254,16 @@ event.listen(Comment.__table__, "before_drop", lambda _table, connection, **_kw:
 # Below this many matches a search reads them all and sorts them by the tab's order (about 2 µs a match);
 # from it on, the words are common enough that walking the tab in its order and checking each row against
 # the index (about 0.3 ms a row) finds a page sooner. Measured by scripts/bench_queue.py.
-FEW_COMMENTS = 40_000
+FEW_COMMENTS = 80_000
 
 
 def comments_matching(query: str, connection):
     """Return the SQL condition "the comment's author name or text holds every word of ``query``" (whole
-    words, stemmed: "reply" also finds "replies"), or None when the query has no word to look for."""
+    words, stemmed: "reply" also finds "replies"), or None when the query has no word to look for; beside
+    it, whether the matches are few enough to be read first and sorted (on PostgreSQL the planner knows)."""
     terms = words(query)
     if not terms:
-        return None
+        return None, False
     if connection.dialect.name == "sqlite":
         # SQLite's planner cannot tell a rare word from a common one: it is told, by counting up to FEW.
         match = sa.text(f"{COMMENT_TABLE} MATCH :comment_match").bindparams(
@@ -271,7 +272,8 @@ def comments_matching(query: str, connection):
         ids = sa.select(sa.literal_column("rowid")).select_from(sa.table(COMMENT_TABLE)).where(match)
         few = connection.scalar(sa.select(sa.func.count()).select_from(ids.limit(FEW_COMMENTS).subquery()))
         if few < FEW_COMMENTS:
-            return Comment.id.in_(ids)
-        return sa.exists(ids.where(sa.literal_column(f"{COMMENT_TABLE}.rowid") == Comment.id))
+            return Comment.id.in_(ids), True
+        return sa.exists(ids.where(sa.literal_column(f"{COMMENT_TABLE}.rowid") == Comment.id)), False
     document = sa.literal_column(_COMMENT_DOCUMENT)
-    return document.op("@@")(sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), " ".join(terms)))
+    english = sa.literal_column("'english'::regconfig")
+    return document.op("@@")(sa.func.plainto_tsquery(english, " ".join(terms))), False
