@@ -52,8 +52,10 @@ node_modules/.package-lock.json: package-lock.json
 test: $(VENV)/.installed-test $(if $(NPM),node_modules/.package-lock.json)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Then the moderation queue on 1,000,000 comments, SQLite and PostgreSQL (BENCH_DATABASE_URL; see --help).
 bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_queue.py
 
 # Which WSGI server serves the article best here (gunicorn's worker classes, granian when installed).
 bench-servers: $(VENV)/.installed-test

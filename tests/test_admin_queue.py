@@ -178,16 +178,56 @@ def test_search_stays_in_the_tab(mod_client, comment):
     assert rows(queue(mod_client, status="spam", q="findme").text) == [str(spam)]
 
 
-def test_twenty_per_page_newest_first(mod_client, comment):
+def link(html, label):
+    """Return the query string of the page link with this aria-label, or None when it is not a link."""
+    match = re.search(rf'href="/admin/comments\?([^"]*)" aria-label="{label}"', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def follow(client, query):
+    return client.get(f"/admin/comments?{query}")
+
+
+def test_twenty_per_page_newest_first_with_older_and_newer_links(mod_client, comment):
     ids = [comment(f"comment {i}", age=timedelta(minutes=50 - i)) for i in range(45)]
     first = queue(mod_client)
     assert rows(first.text) == [str(i) for i in reversed(ids[-20:])]
-    assert "45 comments" in first.text and "Page 1 of 3" in first.text
-    third = queue(mod_client, page=3)
+    assert "45 comments" in first.text
+    assert link(first.text, "Newer comments") is None and link(first.text, "First page") is None
+    # Each page continues from the last row of the one before: keyset pages, no page numbers.
+    assert link(first.text, "Older comments") == f"status=pending&after={ids[25]}"
+    second = follow(mod_client, link(first.text, "Older comments"))
+    assert rows(second.text) == [str(i) for i in reversed(ids[5:25])]
+    third = follow(mod_client, link(second.text, "Older comments"))
     assert rows(third.text) == [str(i) for i in reversed(ids[:5])]
-    assert 'href="/admin/comments?status=pending&amp;page=2" aria-label="Previous page"' in third.text
-    assert rows(queue(mod_client, page=9).text) == rows(third.text)  # past the end: the last page
-    assert rows(queue(mod_client, page="x").text) == rows(first.text)
+    assert link(third.text, "Older comments") is None
+    assert rows(follow(mod_client, link(third.text, "Newer comments")).text) == rows(second.text)
+    assert rows(follow(mod_client, link(third.text, "First page")).text) == rows(first.text)
+    assert "45 comments" in third.text  # the tab's count, on every page
+
+
+def test_a_page_whose_rows_moved_away_shows_the_last_rows(app, mod_client, comment):
+    ids = [comment(f"comment {i}", age=timedelta(minutes=50 - i)) for i in range(25)]
+    second = link(queue(mod_client).text, "Older comments")
+    bulk(mod_client, ids[:5], "approve", next=f"/admin/comments?{second}")
+    # The second page held the five oldest; they are approved, so it shows the tab's last twenty instead.
+    assert rows(follow(mod_client, second).text) == [str(i) for i in reversed(ids[5:])]
+
+
+@pytest.mark.parametrize("cursor", ["after=x", "after=99999", "before=-1", "after=99999999999", "before=１"])
+def test_a_cursor_that_names_no_comment_shows_the_first_page(mod_client, comment, cursor):
+    newest = comment("newest")
+    assert rows(follow(mod_client, cursor).text)[0] == str(newest)
+
+
+def test_pages_follow_the_likely_ham_order_across_scored_and_unscored(app, mod_client, comment):
+    scored = [comment(f"scored {i}", spam_score=i / 100) for i in range(15)]
+    unscored = [comment(f"unscored {i}", age=timedelta(minutes=30 - i)) for i in range(15)]
+    first = queue(mod_client).text
+    assert rows(first) == [str(i) for i in scored + unscored[::-1][:5]]
+    second = follow(mod_client, link(first, "Older comments")).text
+    assert rows(second) == [str(i) for i in unscored[::-1][5:]]
+    assert rows(follow(mod_client, link(second, "Newer comments")).text) == rows(first)
 
 
 def test_empty_queue(mod_client):

@@ -8,6 +8,7 @@ from flask_migrate import downgrade, upgrade
 
 from blog import create_app
 from blog.core.extensions import db
+from blog.moderation import counts
 from blog.reading import search
 
 MIGRATIONS = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "migrations")
@@ -29,26 +30,41 @@ def _user_tables(conn):
     return set(sa.inspect(conn).get_table_names()) - {"alembic_version"} - _search_tables(conn)
 
 
+# The structures made by DDL beside the models: the search indexes (blog/reading/search.py; FTS5 adds shadow
+# tables) and the queue's tab counts (blog/moderation/counts.py).
+DDL_PREFIXES = (search.TABLE, search.COMMENT_TABLE, counts.TABLE)
+
+
 def _search_tables(conn) -> set[str]:
-    """The search structures (blog/reading/search.py): made by DDL, not the models; FTS5 adds shadow tables."""
-    return {name for name in sa.inspect(conn).get_table_names() if name.startswith(search.TABLE)}
+    """The structures made by DDL, not the models (DDL_PREFIXES)."""
+    return {name for name in sa.inspect(conn).get_table_names() if name.startswith(DDL_PREFIXES)}
 
 
 def _search_schema(conn) -> list:
-    """The search structures as the database describes them, to compare the two ways of making them."""
+    """The structures made by DDL (tables, indexes, triggers, functions) as the database describes them, to
+    compare the two ways of making them."""
     if conn.dialect.name == "sqlite":
-        query = "SELECT type, name, sql FROM sqlite_master WHERE name LIKE :t ORDER BY name"
+        queries = ["SELECT type, name, sql FROM sqlite_master WHERE name LIKE :t ORDER BY name"]
     else:
-        query = (
+        queries = [
             "SELECT c.relname, c.relkind, pg_get_indexdef(c.oid), "
             "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || coalesce("
             "' ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum) FROM pg_attribute a "
             "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
             "WHERE a.attrelid = c.oid AND a.attnum > 0) "
             "FROM pg_class c WHERE c.relname LIKE :t AND c.relnamespace = current_schema()::regnamespace "
-            "ORDER BY c.relname"
-        )
-    return [tuple(row) for row in conn.execute(sa.text(query), {"t": f"{search.TABLE}%"})]
+            "ORDER BY c.relname",
+            "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE :t AND c.relnamespace = current_schema()::regnamespace ORDER BY t.tgname",
+            "SELECT p.proname, p.prosrc FROM pg_proc p WHERE p.proname LIKE :t "
+            "AND p.pronamespace = current_schema()::regnamespace ORDER BY p.proname",
+        ]
+    return [
+        tuple(row)
+        for prefix in DDL_PREFIXES
+        for query in queries
+        for row in conn.execute(sa.text(query), {"t": f"{prefix}%"})
+    ]
 
 
 def test_upgrade_matches_the_models_and_downgrade_removes_everything(bare_app):
@@ -58,7 +74,7 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(bare_app):
             assert _user_tables(conn) == set(db.metadata.tables)
             opts = {
                 "compare_type": True,
-                "include_name": lambda name, kind, _parent: not (name or "").startswith(search.TABLE),
+                "include_name": lambda name, kind, _parent: not (name or "").startswith(DDL_PREFIXES),
             }
             diff = compare_metadata(MigrationContext.configure(conn, opts=opts), db.metadata)
             migrated_search = _search_schema(conn)
@@ -69,6 +85,7 @@ def test_upgrade_matches_the_models_and_downgrade_removes_everything(bare_app):
         with db.engine.connect() as conn:
             assert _user_tables(conn) == set()
             assert _search_tables(conn) == set()
+            assert _search_schema(conn) == []
 
         # db.create_all (the tests' schema) makes the search structures exactly as the migration does.
         db.create_all()

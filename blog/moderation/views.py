@@ -1,10 +1,8 @@
 """The moderation queue: read held comments, see why they were held, act on them one by one or in bulk."""
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload, selectinload, undefer
 from wtforms import Field, HiddenField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, ValidationError
 
@@ -16,26 +14,15 @@ from blog.comments.form import (
     failure_status,
     url_field,
 )
-from blog.core import keys, sanitize
+from blog.core import sanitize
 from blog.core.extensions import db
 from blog.core.models import Comment, CommentStatus
-from blog.moderation import actions
+from blog.moderation import actions, counts, queue
+from blog.moderation.queue import DEFAULT_SORT, SEARCH_HELP, SORTS, TAB_STATUSES, TABS
 from blog.moderation.signin import moderator_required, safe_next
-from blog.reading.views import PAGE_NUMBER
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-PER_PAGE = 20
-# WordPress's tab order; "All" is pending and approved, as in WordPress (spam and trash stay apart).
-TABS = [("all", "All"), ("pending", "Pending"), ("approved", "Approved"), ("spam", "Spam"), ("trash", "Trash")]
-TAB_STATUSES = {
-    "all": (CommentStatus.PENDING, CommentStatus.APPROVED),
-    **{s.value: (s,) for s in CommentStatus},
-}
-# The queue's orders. The Pending tab shows likely ham first (the spam filter's score, lowest first), so a
-# moderator approves the real replies at the top and leaves the doubtful ones for later; the others, newest.
-SORTS = {"date": "Newest first", "score": "Likely ham first"}
-DEFAULT_SORT = {"pending": "score"}
 ACTION_SLUGS = ", ".join(f"'{slug}'" for slug in actions.ACTIONS)
 MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on every backend; larger ones are 404, not 500
 COMMENT = f"/comments/<int(max={MAX_ID}):comment_id>"
@@ -53,50 +40,6 @@ EVENT_LABELS = {
     "imported": "Imported",
     "erase": "Personal data erased",
 }
-
-
-# -- reading the queue ----------------------------------------------------------------------------------
-
-
-def status_counts() -> dict[str, int]:
-    """Count the comments in each tab, with one GROUP BY."""
-    counts = {s.value: 0 for s in CommentStatus}
-    for status, n in db.session.execute(sa.select(Comment.status, sa.func.count()).group_by(Comment.status)):
-        counts[status.value] = n
-    counts["all"] = counts["pending"] + counts["approved"]
-    return counts
-
-
-def search(query, text: str):
-    """Narrow a query to comments whose author, IP or text holds ``text``, ignoring case, or whose email
-    is ``text`` (emails are encrypted: the blind index finds a whole address, in any letter case)."""
-    columns = (Comment.author_name, Comment.author_ip, Comment.raw_text)
-    matches = [c.icontains(text, autoescape=True) for c in columns]
-    if "@" in text:
-        matches.append(Comment.author_email_key == keys.email_index(text))
-    return query.where(sa.or_(*matches))
-
-
-def queue_page(tab: str, text: str, page: int, sort: str = "date"):
-    """Return one page of the tab, newest first or likely ham first, with what each row shows loaded up front.
-
-    Comments without a score (posted before the filter, or by a moderator) come after the scored ones.
-    """
-    query = sa.select(Comment).where(Comment.status.in_(TAB_STATUSES[tab]))
-    if text:
-        query = search(query, text)
-    if sort == "score":
-        query = query.order_by(Comment.spam_score.asc().nulls_last())
-    query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).options(
-        undefer(Comment.author_email),
-        joinedload(Comment.article),
-        selectinload(Comment.parent),
-        selectinload(Comment.events),
-    )
-    result = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
-    if page > 1 and page > result.pages:  # the last rows of the last page were just moved away
-        result = db.paginate(query, page=max(result.pages, 1), per_page=PER_PAGE, error_out=False)
-    return result
 
 
 # -- forms ----------------------------------------------------------------------------------------------
@@ -195,6 +138,12 @@ def index():
     return redirect(url_for("admin.comments"))
 
 
+def cursor(raw: str | None) -> int | None:
+    """Read a page cursor (a comment id) from the query string; anything else is no cursor (the first page)."""
+    raw = raw or ""
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID else None
+
+
 @bp.get("/comments")
 @moderator_required
 def comments():
@@ -203,24 +152,23 @@ def comments():
     if tab not in TAB_STATUSES:
         tab = "pending"
     text = sanitize.one_line(request.args.get("q", ""))[:200]  # no NUL: PostgreSQL refuses it even in a query
-    raw_page = request.args.get("page", "1")
-    # A few ASCII digits: int() would take "１" or a number no OFFSET can hold (a 500, not a page).
-    page = max(int(raw_page), 1) if PAGE_NUMBER.fullmatch(raw_page) else 1
     default_sort = DEFAULT_SORT.get(tab, "date")
     sort = request.args.get("sort", default_sort)
     if sort not in SORTS:
         sort = default_sort
-    result = queue_page(tab, text, page, sort)
+    after, before = (cursor(request.args.get(name)) for name in ("after", "before"))
+    before = None if after else before
+    result = queue.page(tab, text, sort, after=after, before=before)
     sort_arg = sort if sort != default_sort else None  # in the links, only when it is not the tab's own
-    here = url_for(
-        "admin.comments", status=tab, q=text or None, sort=sort_arg, page=result.page if result.page > 1 else None
-    )
+    # Where an action on this page comes back to: the same place in the tab.
+    here = url_for("admin.comments", status=tab, q=text or None, sort=sort_arg, after=after, before=before)
     return render_template(
         "admin/comments.html",
         tab=tab,
         tabs=TABS,
-        counts=status_counts(),
+        counts=counts.by_status(db.session.connection()),
         q=text,
+        search_help=SEARCH_HELP,
         page=result,
         here=here,
         sorts=SORTS,
