@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from blog.core.extensions import db
-from tests.test_migrations import MIGRATIONS, bare_app  # noqa: F401 (a fixture)
+from tests.test_migrations import MIGRATIONS, bare_app, insert_old_article  # noqa: F401 (a fixture)
 
 WHEN = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -16,16 +16,9 @@ def test_0011_stored_comments_ask_for_nothing_and_downgrade_keeps_them(bare_app)
     with bare_app.app_context():
         upgrade(directory=MIGRATIONS, revision="0007_pages")
         meta = sa.MetaData()
-        article = sa.Table("article", meta, autoload_with=db.engine)
         comment = sa.Table("comment", meta, autoload_with=db.engine)
         with db.engine.begin() as conn:
-            conn.execute(
-                article.insert(),
-                {"id": 1, "slug": "a", "title": "A", "author": "", "summary": "", "tags": [], "status": "published",
-                 "comments_open": True, "published_at": WHEN, "updated_at": WHEN, "source_path": "",
-                 "content_hash": "", "html": "", "toc_html": "", "description": "", "image": "", "version": 1,
-                 "approved_count": 1},
-            )  # fmt: skip
+            insert_old_article(conn, WHEN)
             conn.execute(
                 comment.insert(),
                 {"id": 7, "article_id": 1, "author_name": "Ann", "author_email": "ann@example.org",

@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 
 from blog.core.extensions import db
 from blog.moderation import counts, queue
-from tests.test_migrations import MIGRATIONS, bare_app  # noqa: F401 (a fixture)
+from tests.test_migrations import MIGRATIONS, bare_app, insert_old_article  # noqa: F401 (a fixture)
 
 WHEN = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -16,16 +16,9 @@ def test_0012_counts_and_indexes_the_stored_comments_and_downgrade_keeps_them(ba
     with bare_app.app_context():
         upgrade(directory=MIGRATIONS, revision="0011_commenters")
         meta = sa.MetaData()
-        article = sa.Table("article", meta, autoload_with=db.engine)
         comment = sa.Table("comment", meta, autoload_with=db.engine)
         with db.engine.begin() as conn:
-            conn.execute(
-                article.insert(),
-                {"id": 1, "slug": "a", "title": "A", "author": "", "summary": "", "tags": [], "status": "published",
-                 "comments_open": True, "published_at": WHEN, "updated_at": WHEN, "source_path": "",
-                 "content_hash": "", "html": "", "toc_html": "", "description": "", "image": "", "version": 1,
-                 "approved_count": 1},
-            )  # fmt: skip
+            insert_old_article(conn, WHEN)
             conn.execute(
                 comment.insert(),
                 [
