@@ -40,7 +40,8 @@ MAX_PAGES = 512
 MAX_AGE_SECONDS = 3600
 # An article page any cache may keep: a browser revalidates each time (a 304 costs one indexed query),
 # a shared cache keeps it a second and may serve it while it revalidates, so a new approved comment
-# reaches every reader within about a second of the first request after it (deploy/nginx.conf).
+# reaches every reader within 2 s (nginx counts whole seconds: a second's copy is served for one to two;
+# deploy/nginx.conf).
 SHARED = "public, max-age=0, s-maxage=1, stale-while-revalidate=30"
 # A page that shows the reader something of their own (a remembered name, a pending comment, a
 # moderator's view): their browser only.
