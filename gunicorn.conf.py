@@ -18,6 +18,9 @@ try:
 except SettingsError as refused:
     sys.exit(f"The blog cannot start; fix these settings:\n{refused.message}")
 
+# Before the app is loaded, so the master and the workers forked from it give freed memory back.
+prefork.return_freed_memory()
+
 wsgi_app = "blog.wsgi:app"
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 worker_class = "sync"

@@ -1,13 +1,17 @@
 """What a web worker holds: only what requests need, and what the master built once before it forked
 (blog/core/prefork.py), with nothing a fork must not carry: no open database connection, no thread."""
 
+import ctypes
 import gc
 import json
 import subprocess
 import sys
 
+import pytest
+
 from blog.core import prefork
 from blog.core.extensions import db
+from blog.spam import model as spam_model
 from tests.conftest import app_with_tables, drop_app
 from tests.factories import make_article, make_comment
 
@@ -16,15 +20,47 @@ def test_the_master_renders_the_common_pages_then_closes_every_connection(app):
     with app.app_context():
         make_comment(make_article("warm", "Warm"), "Approved and shown.")
         db.session.remove()
+    spam_model.starting_weights.cache_clear()
     try:
         prefork.prepare(app)
         assert gc.get_freeze_count() > 0  # what was built is out of the collector's sweeps
+        assert spam_model.starting_weights.cache_info().currsize == 1  # the spam filter's 1 MiB, read once
         with app.app_context():
             assert db.engine.pool.checkedout() == 0
             assert app.wsgi_app.dedicated == []  # the page cache holds no connection of its own
     finally:
         gc.unfreeze()
     assert app.test_client().get("/warm/").status_code == 200  # a worker connects afresh
+
+
+RETAINED_AFTER_A_PAGE = """
+import re, sys
+from blog.core import prefork
+if sys.argv[1] == "fixed":
+    prefork.return_freed_memory()
+def rss_mib():
+    return int(re.search(r"VmRSS:\\s+(\\d+)", open("/proc/self/status").read()).group(1)) // 1024
+page = bytearray(8 << 20)  # a big page's buffers, freed: glibc raises its thresholds past them
+del page
+before = rss_mib()
+page = bytes(4 << 20) + b"x"  # the next page's, smaller
+del page
+print(rss_mib() - before)
+"""
+
+
+def test_a_worker_gives_back_the_memory_of_the_pages_it_has_sent():
+    try:
+        ctypes.CDLL("libc.so.6")
+    except OSError:
+        pytest.skip("needs Linux with glibc")
+
+    def retained(how: str) -> int:
+        run = subprocess.run([sys.executable, "-c", RETAINED_AFTER_A_PAGE, how], capture_output=True, text=True)
+        return int(run.stdout)
+
+    assert retained("glibc's default") >= 4  # what every worker kept before
+    assert retained("fixed") <= 1
 
 
 def test_warming_sends_no_mail_and_starts_no_thread(app_config, caplog):

@@ -74,14 +74,17 @@ class SiteWeights:
     """One app's copy of the learnt weights, with the version it was read at."""
 
     def __init__(self):
-        # Both made on the first refresh, so an app that never scores carries neither.
-        self.start = self.learnt = array("d")
+        # The starting model is read on the first refresh (or in gunicorn's master, blog/core/prefork.py,
+        # so that its 1 MiB is shared by every worker); what was learnt is a few buckets of the 2^18, kept
+        # by bucket rather than as a second array of 2 MiB in every worker.
+        self.start = array("f")
+        self.learnt: dict[int, float] = {}
         self.version = -1
         self.generation = -1
         self.lock = threading.Lock()
 
     def weight(self, bucket: int) -> float:
-        return self.start[bucket] + self.learnt[bucket]
+        return self.start[bucket] + self.learnt.get(bucket, 0.0)
 
     def refresh(self, connection, *, lock: bool = False) -> "SiteWeights":
         """Bring the copy up to the database's version (reading only the rows written since)."""
@@ -90,7 +93,7 @@ class SiteWeights:
         with self.lock:
             if generation != self.generation:
                 self.start = model.starting_weights()
-                self.learnt = array("d", bytes(8 * features.BUCKETS))
+                self.learnt = {}
                 rows = connection.execute(_ALL)
             elif version != self.version:
                 rows = connection.execute(_CHANGED, {"since": self.version})
@@ -159,7 +162,7 @@ def teach(connection, lessons: Iterable[tuple[Example, bool]], rate: float = mod
     connection.execute(
         sa.update(_model).where(_model.c.id == 1).values(version=version, lessons=_model.c.lessons + len(lessons))
     )
-    _write(connection, {b: current.learnt[b] + c for b, c in changed.items()}, version)
+    _write(connection, {b: current.learnt.get(b, 0.0) + c for b, c in changed.items()}, version)
     return len(lessons)
 
 
