@@ -179,6 +179,16 @@ def test_three_spam_decisions_send_a_fourth_similar_comment_to_spam(client, arti
     assert verdict_of(PLAIN_TEXT).score < 0.2
 
 
+def test_a_storm_of_one_text_is_counted_up_to_the_last_bucket_only(app, article):
+    storm = [
+        make_comment(article, f"Win a prize {n} today at prize{n}.example", ip=f"198.51.100.{n}") for n in range(25)
+    ]
+    with db.engine.connect() as connection:
+        assert store.repeats(connection, store.Example.of(storm[-1])) == features.REPEATS_COUNTED
+        found = store.features_of(connection, store.Example.of(storm[-1]))
+    assert found["repeats:10+"] == 1.0
+
+
 def test_approve_and_not_spam_teach_ham_and_a_comment_teaches_once(client, article, mod):
     cid = location_ids(post_comment(client, comment=SPAM_TEXT, author="Codes", email="codes@example.net"))[0]
     assert status_of(cid) is S

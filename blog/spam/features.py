@@ -37,8 +37,12 @@ def _site(host: str) -> str:
     return ".".join(host.split(".")[-2:])
 
 
+# The repetition feature's buckets end here: ten copies or a thousand read the same.
+REPEATS_COUNTED = 10
+
+
 def _bucket(count: int) -> str:
-    return str(count) if count < 3 else "3+" if count < 10 else "10+"
+    return str(count) if count < 3 else "3+" if count < REPEATS_COUNTED else "10+"
 
 
 def extract(text: str, html: str, author: str = "", url: str = "", repeats: int = 0) -> dict[str, float]:

@@ -25,17 +25,24 @@ _STATE = sa.select(_model.c.version, _model.c.generation).where(_model.c.id == 1
 _CHANGED = sa.select(_weights.c.bucket, _weights.c.weight).where(_weights.c.version > sa.bindparam("since"))
 _ALL = sa.select(_weights.c.bucket, _weights.c.weight)
 _c = _comments.c
-# Comments of the same shape, recently, on another article or from another address or email.
-_REPEATS = sa.select(sa.func.count()).where(
-    _c.text_shape == sa.bindparam("shape"),
-    _c.created_at >= sa.bindparam("since"),
-    _c.created_at <= sa.bindparam("until"),
-    _c.id != sa.bindparam("exclude"),
-    sa.or_(
-        _c.article_id != sa.bindparam("article_id"),
-        _c.author_ip != sa.bindparam("ip"),
-        _c.author_email_key != sa.bindparam("email_key"),
-    ),
+# Comments of the same shape, recently, on another article or from another address or email; counted up
+# to the feature's last bucket only, so a storm of one text costs each of its posts ten rows, not every
+# copy so far.
+_REPEATS = sa.select(sa.func.count()).select_from(
+    sa.select(sa.literal(1))
+    .where(
+        _c.text_shape == sa.bindparam("shape"),
+        _c.created_at >= sa.bindparam("since"),
+        _c.created_at <= sa.bindparam("until"),
+        _c.id != sa.bindparam("exclude"),
+        sa.or_(
+            _c.article_id != sa.bindparam("article_id"),
+            _c.author_ip != sa.bindparam("ip"),
+            _c.author_email_key != sa.bindparam("email_key"),
+        ),
+    )
+    .limit(features.REPEATS_COUNTED)
+    .subquery()
 )
 
 
@@ -111,7 +118,8 @@ def site_weights() -> SiteWeights:
 
 
 def repeats(connection, example: Example) -> int:
-    """Count the recent comments of the same shape from elsewhere (another article, address or email)."""
+    """Count the recent comments of the same shape from elsewhere (another article, address or email), up
+    to ``features.REPEATS_COUNTED``."""
     if not example.shape:
         return 0
     until = example.created_at or utcnow()
