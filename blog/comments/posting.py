@@ -159,46 +159,87 @@ class Posted:
 def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> Posted:
     """Clean, check, decide and store a validated comment, and commit it.
 
-    It runs on a connection of its own rather than the request's Session: one write transaction
-    (``BEGIN IMMEDIATE`` on SQLite) in which every decision is taken and the comment inserted.
+    It runs on a connection of its own rather than the request's Session, in two steps. First, in a read
+    transaction, what the decision needs and no other post can change: the article, the names moderators
+    hold, the spam filter's verdict and every moderation rule (``_judge``). Then one short write transaction
+    (``BEGIN IMMEDIATE`` on SQLite, which every other writer waits for) in which the article and the
+    parent are checked again, the duplicate and flood rules run and the comment is inserted.
 
     :raise NotFound: no such public article.
-    :raise Refused: closed (403), a parent that is not allowed (403), duplicate (409), flood (429).
+    :raise Refused: closed (403), a parent that is not allowed (403), a moderator's name (422), duplicate
+        (409), flood (429).
     """
     end_transaction()  # so that what the request reads afterwards (the moderators' notice) sees the comment
-    with db.engine.connect() as connection, connection.execution_options(write=True).begin():
-        article, values = _decide(connection, slug, form, ip, user_agent)
-        comment = _as_stored(connection.execute(_INSERT, values).inserted_primary_key[0], values)
-        page = None
-        queued = False
-        if comment.status is CommentStatus.APPROVED:
-            versions.bump(connection, [article.id])
-            per_page = current_app.config["COMMENTS_PER_PAGE"]
-            page = threads.thread_page(connection, article.id, comment.id, per_page)  # it sees its own insert
-            if comment.parent_id is not None:
-                queued = notices.queue_reply_on(connection, comment.id)
+    with db.engine.connect() as connection:
+        with connection.begin():
+            judged = _judge(connection, slug, form, ip, user_agent)
+        with connection.execution_options(write=True).begin():
+            article, values = _decide(connection, slug, form, judged)
+            comment = _as_stored(connection.execute(_INSERT, values).inserted_primary_key[0], values)
+            page = None
+            queued = False
+            if comment.status is CommentStatus.APPROVED:
+                versions.bump(connection, [article.id])
+                per_page = current_app.config["COMMENTS_PER_PAGE"]
+                page = threads.thread_page(connection, article.id, comment.id, per_page)  # it sees its own insert
+                if comment.parent_id is not None:
+                    queued = notices.queue_reply_on(connection, comment.id)
     if queued:
         outbox.kick()
     comment_posted.send(current_app._get_current_object(), comment=comment)
     return Posted(article, comment, page)
 
 
-def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) -> tuple[Article, dict]:
-    """Check the comment against the article and the rules; return the article and the row to insert."""
-    article = find_article(connection, slug, lock=True)
+def _public_article(connection, slug: str, now: datetime, *, lock: bool = False) -> Article:
+    """:raise NotFound: no such public article. :raise Refused: it takes no more comments."""
+    article = find_article(connection, slug, lock=lock)
     if article is None:
         abort(404)
-    now = utcnow()
-    config = current_app.config
     check_open(article, now)
-    parent_id = _allowed_parent(connection, article, form.comment_parent.data)
+    return article
 
+
+def _judge(connection, slug: str, form: CommentForm, ip: str, user_agent: str) -> dict:
+    """Decide what becomes of the comment, before any lock is taken; return the row to insert, but for
+    its place (the parent) and its time, which the write transaction sets."""
+    now = utcnow()
+    article = _public_article(connection, slug, now)
     text, html = form.comment.data, form.comment.html  # normalised and cleaned once, by the form
     author, email, url = form.author.data, form.normalized_email, form.normalized_url
     _check_not_a_moderator(connection, form)
     ip, user_agent = (ip or "")[:45], (user_agent or "")[:255]
-    fingerprint, email_key = normalise.text_fingerprint(text), keys.email_index(email)
-    shape = normalise.text_shape(text)
+    email_key, shape = keys.email_index(email), normalise.text_shape(text)
+    example = spam_filter.Example(text, html, author, url, shape, article.id, ip, email_key, now)
+    status, reasons, spam = judge(connection, example, email, user_agent, honeypot=form.phone.data or "")
+    return dict(
+        article_id=article.id,
+        author_name=author,
+        author_email=email,
+        author_email_key=email_key,
+        author_url=url,
+        author_ip=ip,
+        user_agent=user_agent,
+        raw_text=text,
+        text_fingerprint=normalise.text_fingerprint(text),
+        text_shape=shape,
+        spam_score=spam.score,
+        html=html,
+        status=status,
+        reasons=reasons,
+        notify_approved=bool(form.notify_approved.data),
+        notify_replies=bool(form.subscribe.data),
+    )
+
+
+def _decide(connection, slug: str, form: CommentForm, judged: dict) -> tuple[Article, dict]:
+    """Under the write lock: check the article and the parent again and run the duplicate and flood rules;
+    return the article and the row to insert."""
+    now = utcnow()
+    article = _public_article(connection, slug, now, lock=True)
+    if article.id != judged["article_id"]:  # the slug moved to another article in between
+        abort(404)
+    parent_id = _allowed_parent(connection, article, form.comment_parent.data)
+    ip, email_key = judged["author_ip"], judged["author_email_key"]
     if connection.dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises every post
         connection.execute(_SENDER_LOCK, {"ip": ip, "email_key": email_key})
     facts = connection.execute(
@@ -207,41 +248,19 @@ def _decide(connection, slug: str, form: CommentForm, ip: str, user_agent: str) 
             "article_id": article.id,
             "parent_id": parent_id,
             "email_key": email_key,
-            "author": author,
-            "fingerprint": fingerprint,
+            "author": judged["author_name"],
+            "fingerprint": judged["text_fingerprint"],
             "ip": ip,
         },
     ).one()
     if facts.duplicate:
         raise Refused(409, DUPLICATE)
-    latest = [facts.latest_from_ip if ip else None, facts.latest_from_email if email else None]
-    wait = _flood_wait(latest, now, config["COMMENT_FLOOD_SECONDS"])
+    latest = [facts.latest_from_ip if ip else None, facts.latest_from_email if judged["author_email"] else None]
+    wait = _flood_wait(latest, now, current_app.config["COMMENT_FLOOD_SECONDS"])
     if wait:
         raise Refused(429, flood_message(wait), retry_after=wait)
-
-    example = spam_filter.Example(text, html, author, url, shape, article.id, ip, email_key, now)
-    status, reasons, spam = judge(connection, example, email, user_agent, honeypot=form.phone.data or "")
-    return article, dict(
-        article_id=article.id,
-        parent_id=parent_id,
-        author_name=author,
-        author_email=email,
-        author_email_key=email_key,
-        author_url=url,
-        author_ip=ip,
-        user_agent=user_agent,
-        raw_text=text,
-        text_fingerprint=fingerprint,
-        text_shape=shape,
-        spam_score=spam.score,
-        html=html,
-        status=status,
-        reasons=reasons,
-        created_at=now,
-        approved_at=now if status is CommentStatus.APPROVED else None,
-        notify_approved=bool(form.notify_approved.data),
-        notify_replies=bool(form.subscribe.data),
-    )
+    approved = judged["status"] is CommentStatus.APPROVED
+    return article, {**judged, "parent_id": parent_id, "created_at": now, "approved_at": now if approved else None}
 
 
 def judge(
