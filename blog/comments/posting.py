@@ -159,11 +159,11 @@ class Posted:
 def post_comment(slug: str, form: CommentForm, *, ip: str, user_agent: str) -> Posted:
     """Clean, check, decide and store a validated comment, and commit it.
 
-    It runs on a connection of its own rather than the request's Session, in two steps. First, in a read
-    transaction, what the decision needs and no other post can change: the article, the names moderators
-    hold, the spam filter's verdict and every moderation rule (``_judge``). Then one short write transaction
-    (``BEGIN IMMEDIATE`` on SQLite, which every other writer waits for) in which the article and the
-    parent are checked again, the duplicate and flood rules run and the comment is inserted.
+    It runs on a connection of its own rather than the request's Session, in two steps. First, reading
+    only, whatever a post sent at the same moment cannot make wrong: the article, the names moderators
+    hold, the spam filter's verdict and every moderation rule (``_judge``). Then one short write
+    transaction (``BEGIN IMMEDIATE`` on SQLite, which every other writer waits for) in which the article
+    and the parent are checked again, the duplicate and flood rules run and the comment is inserted.
 
     :raise NotFound: no such public article.
     :raise Refused: closed (403), a parent that is not allowed (403), a moderator's name (422), duplicate
