@@ -50,6 +50,7 @@ class _Segment:
     keys: tuple
     descending: bool
     holds: object = None  # for a cursor row: whether it is in this run (None: every row is)
+    cursor_keys: tuple[str, ...] = ()  # the cursor row's attributes for the keys (none: the keys' own names)
 
 
 _ORDERS = {
@@ -98,10 +99,36 @@ def search_condition(text: str, connection) -> tuple[sa.ColumnElement | None, bo
     whether it finds few comments (see ``tab_condition``)."""
     if "@" in text:
         return Comment.author_email_key == keys.email_index(text), True
-    if set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text):
+    if _is_ip(text):
         # A range on the IP index: every address that starts with what was typed.
         return sa.and_(Comment.author_ip >= text, Comment.author_ip < text[:-1] + chr(ord(text[-1]) + 1)), True
     return search.comments_matching(text, connection)
+
+
+def _searched(tab: str, text: str, sort: str, connection) -> tuple[list, tuple[_Segment, ...]] | None:
+    """Return the conditions and the order of a tab narrowed to a search, or None when it has nothing to
+    look for.
+
+    Newest first, a search for words on SQLite is read from the full-text index in the order the comments
+    arrived (their ids), which differs from their dates only for comments imported after others were
+    posted: from its index, a page of the commonest words costs what a page of the rarest does.
+    """
+    if sort == "date" and "@" not in text and not _is_ip(text):
+        arrival = search.comments_by_arrival(text, connection)
+        if arrival is not None:
+            rowid, condition = arrival
+            # The tab's condition written so that no index of the comment table can drive the query.
+            order = _Segment(None, (rowid,), descending=True, cursor_keys=("id",))
+            return [tab_condition(tab, few=True), condition], (order,)
+    condition, few = search_condition(text, connection)
+    if condition is None:
+        return None
+    return [tab_condition(tab, few), condition], _ORDERS[sort]
+
+
+def _is_ip(text: str) -> bool:
+    """Whether a search reads as an IP address or its beginning."""
+    return set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text)
 
 
 def _rows(where, segment: _Segment, cursor: Comment | None, forward: bool, limit: int) -> list[Comment]:
@@ -111,7 +138,9 @@ def _rows(where, segment: _Segment, cursor: Comment | None, forward: bool, limit
     keys = sa.tuple_(*segment.keys)
     descending = segment.descending == forward
     if cursor is not None:
-        values = sa.tuple_(*(sa.literal(getattr(cursor, key.key), key.type) for key in segment.keys))
+        names = segment.cursor_keys or tuple(key.key for key in segment.keys)
+        at = [sa.literal(getattr(cursor, name), key.type) for name, key in zip(names, segment.keys, strict=True)]
+        values = sa.tuple_(*at)
         query = query.where(keys < values if descending else keys > values)
     order = [key.desc() if descending else key.asc() for key in segment.keys]
     # What the rows show is read afterwards by separate queries for these ids (SELECT ... WHERE id IN),
@@ -148,13 +177,12 @@ def page(tab: str, text: str = "", sort: str = "date", after: int | None = None,
     just moved away) shows the last rows instead, and one before the start the first page, so a moderator
     is never left on an empty or short page.
     """
-    where = [tab_condition(tab)]
+    where, segments = [tab_condition(tab)], _ORDERS[sort]
     if text:
-        condition, few = search_condition(text, db.session.connection())
-        if condition is None:
+        searched = _searched(tab, text, sort, db.session.connection())
+        if searched is None:
             return QueuePage([], None, None)
-        where = [tab_condition(tab, few), condition]
-    segments = _ORDERS[sort]
+        where, segments = searched
     cursor = db.session.get(Comment, after or before) if (after or before) else None
     forward = cursor is None or after is not None
     rows = _walk(where, segments, cursor, forward, PER_PAGE + 1)

@@ -257,6 +257,13 @@ event.listen(Comment.__table__, "before_drop", lambda _table, connection, **_kw:
 FEW_COMMENTS = 80_000
 
 
+def _comment_match(terms: list[str]) -> sa.TextClause:
+    # Each word in double quotes is a plain string to FTS5, never an operator (OR, NEAR, *, ^, column:).
+    return sa.text(f"{COMMENT_TABLE} MATCH :comment_match").bindparams(
+        comment_match=" ".join(f'"{term}"' for term in terms)
+    )
+
+
 def comments_matching(query: str, connection):
     """Return the SQL condition "the comment's author name or text holds every word of ``query``" (whole
     words, stemmed: "reply" also finds "replies"), or None when the query has no word to look for; beside
@@ -266,10 +273,7 @@ def comments_matching(query: str, connection):
         return None, False
     if connection.dialect.name == "sqlite":
         # SQLite's planner cannot tell a rare word from a common one: it is told, by counting up to FEW.
-        match = sa.text(f"{COMMENT_TABLE} MATCH :comment_match").bindparams(
-            comment_match=" ".join(f'"{term}"' for term in terms)
-        )
-        ids = sa.select(sa.literal_column("rowid")).select_from(sa.table(COMMENT_TABLE)).where(match)
+        ids = sa.select(sa.literal_column("rowid")).select_from(sa.table(COMMENT_TABLE)).where(_comment_match(terms))
         few = connection.scalar(sa.select(sa.func.count()).select_from(ids.limit(FEW_COMMENTS).subquery()))
         if few < FEW_COMMENTS:
             return Comment.id.in_(ids), True
@@ -277,3 +281,23 @@ def comments_matching(query: str, connection):
     document = sa.literal_column(_COMMENT_DOCUMENT)
     english = sa.literal_column("'english'::regconfig")
     return document.op("@@")(sa.func.plainto_tsquery(english, " ".join(terms))), False
+
+
+_COMMENT_INDEX = sa.table(COMMENT_TABLE, sa.column("rowid", sa.Integer))
+
+
+def comments_by_arrival(query: str, connection) -> tuple[sa.ColumnElement, sa.ColumnElement] | None:
+    """On SQLite, for a query with words: the full-text index's row id (the comment's id) and the condition
+    that the comment holds every word, for a page of matches read from the index itself, last arrived first.
+
+    FTS5 walks a word's list of rows in row id order, either way, and stops at the end of the page: a few
+    milliseconds at 1,000,000 comments whether the words are in ten comments or in most of them, where
+    reading every match to sort it by date (``comments_matching``) takes up to 0.4 s for common words.
+    None on PostgreSQL (whose planner picks between its index and the tab's order by itself) or when the
+    query has no word.
+    """
+    terms = words(query)
+    if not terms or connection.dialect.name != "sqlite":
+        return None
+    rowid = _COMMENT_INDEX.c.rowid
+    return rowid, sa.and_(_comment_match(terms), rowid == Comment.id)
