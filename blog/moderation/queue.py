@@ -97,9 +97,10 @@ def search_condition(text: str, connection) -> tuple[sa.ColumnElement | None, bo
     (encrypted at rest: its blind index, in any letter case), an IP address or its beginning, or words of
     the name and text (the full-text index); None when the search has nothing to look for. Beside it,
     whether it finds few comments (see ``tab_condition``)."""
-    if "@" in text:
+    kind = _kind(text)
+    if kind == "email":
         return Comment.author_email_key == keys.email_index(text), True
-    if _is_ip(text):
+    if kind == "ip":
         # A range on the IP index: every address that starts with what was typed.
         return sa.and_(Comment.author_ip >= text, Comment.author_ip < text[:-1] + chr(ord(text[-1]) + 1)), True
     return search.comments_matching(text, connection)
@@ -113,7 +114,7 @@ def _searched(tab: str, text: str, sort: str, connection) -> tuple[list, tuple[_
     arrived (their ids), which differs from their dates only for comments imported after others were
     posted: from its index, a page of the commonest words costs what a page of the rarest does.
     """
-    if sort == "date" and "@" not in text and not _is_ip(text):
+    if sort == "date" and _kind(text) == "words":
         arrival = search.comments_by_arrival(text, connection)
         if arrival is not None:
             rowid, condition = arrival
@@ -126,9 +127,13 @@ def _searched(tab: str, text: str, sort: str, connection) -> tuple[list, tuple[_
     return [tab_condition(tab, few), condition], _ORDERS[sort]
 
 
-def _is_ip(text: str) -> bool:
-    """Whether a search reads as an IP address or its beginning."""
-    return set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text)
+def _kind(text: str) -> str:
+    """What a search looks for: an ``email`` (whole), an ``ip`` address or its beginning, or ``words``."""
+    if "@" in text:
+        return "email"
+    if set(text) <= _IP and any(c in text for c in ".:") and any(c.isdigit() for c in text):
+        return "ip"
+    return "words"
 
 
 def _rows(where, segment: _Segment, cursor: Comment | None, forward: bool, limit: int) -> list[Comment]:
