@@ -1,18 +1,16 @@
 """What a web worker holds: only what requests need, and what the master built once before it forked
 (blog/core/prefork.py), with nothing a fork must not carry: no open database connection, no thread."""
 
-import ctypes
+import ctypes.util
 import gc
 import json
 import subprocess
 import sys
 
-import pytest
-
 from blog.core import prefork
 from blog.core.extensions import db
 from blog.spam import model as spam_model
-from tests.conftest import app_with_tables, drop_app
+from tests.conftest import app_with_tables, drop_app, require
 from tests.factories import make_article, make_comment
 
 
@@ -50,13 +48,12 @@ print(rss_mib() - before)
 
 
 def test_a_worker_gives_back_the_memory_of_the_pages_it_has_sent():
-    try:
-        ctypes.CDLL("libc.so.6")
-    except OSError:
-        pytest.skip("needs Linux with glibc")
+    require(ctypes.util.find_library("c") == "libc.so.6", "needs Linux with glibc")
 
     def retained(how: str) -> int:
-        run = subprocess.run([sys.executable, "-c", RETAINED_AFTER_A_PAGE, how], capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-c", RETAINED_AFTER_A_PAGE, how], capture_output=True, text=True, check=True
+        )
         return int(run.stdout)
 
     assert retained("glibc's default") >= 4  # what every worker kept before

@@ -79,15 +79,16 @@ class QueuePage:
     older: int | None  # the id to show the page after this one with (``after=``); None: this is the last
 
 
-def tab_condition(tab: str, few: bool = False):
+def tab_condition(tab: str, through_search: bool = False):
     """Return the SQL condition of a tab (one status, or the All tab's).
 
-    :param few: the page is narrowed to few comments, read through the search's own index and then
-        sorted. The condition is then written so that no index of the tab's order can serve it: SQLite's
-        planner, which cannot tell few from many, would otherwise walk the whole tab in order for page 2.
+    :param through_search: the page is read through the search's own index: its few matches read and then
+        sorted, or a word search walked in the index's order. The condition is then written so that no
+        index of the tab's order can serve it: SQLite's planner, which cannot tell few matches from many,
+        would otherwise walk the whole tab in order for page 2.
     """
     statuses = TAB_STATUSES[tab]
-    if few:
+    if through_search:
         return sa.type_coerce(Comment.status, sa.String).concat("").in_([s.value for s in statuses])
     return ALL_TAB if len(statuses) > 1 else Comment.status == statuses[0]
 
@@ -118,13 +119,12 @@ def _searched(tab: str, text: str, sort: str, connection) -> tuple[list, tuple[_
         arrival = search.comments_by_arrival(text, connection)
         if arrival is not None:
             rowid, condition = arrival
-            # The tab's condition written so that no index of the comment table can drive the query.
             order = _Segment(None, (rowid,), descending=True, cursor_keys=("id",))
-            return [tab_condition(tab, few=True), condition], (order,)
+            return [tab_condition(tab, through_search=True), condition], (order,)
     condition, few = search_condition(text, connection)
     if condition is None:
         return None
-    return [tab_condition(tab, few), condition], _ORDERS[sort]
+    return [tab_condition(tab, through_search=few), condition], _ORDERS[sort]
 
 
 def _kind(text: str) -> str:
