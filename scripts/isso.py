@@ -68,11 +68,19 @@ class Isso:
 
     def __enter__(self):
         bin_ = venv()
+        env = {**os.environ, "ISSO_SETTINGS": str(self.tmp / "isso.cfg")}
+        # Isso makes its database on its first start, in each worker: two workers starting at once on
+        # a new database both insert its preferences, and one dies of the UNIQUE constraint. So it is
+        # made here first, by loading Isso's app once.
+        made = subprocess.run([str(bin_ / "python"), "-c", "import isso.run"], cwd=self.tmp, env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        if made.returncode or not self.db.exists():
+            raise RuntimeError("Isso could not make its database: " + made.stderr[-2000:])
         self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(
             [str(bin_ / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{self.port}", "isso.run:application"],
             cwd=self.tmp,  # not the project's folder, whose gunicorn.conf.py gunicorn would read
-            env={**os.environ, "ISSO_SETTINGS": str(self.tmp / "isso.cfg")},
+            env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
