@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app blog
 # A local run keeps its secret key and SQLite database in instance/ (SPEC §7).
 LOCAL  := FLASK_DEBUG=1
 
-.PHONY: serve test lint bench bench-servers stress screenshots publish moderator clean
+.PHONY: serve test lint bench bench-servers lighthouse stress screenshots publish moderator clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench: $(VENV)/.installed-test
 # Which WSGI server serves the article best here (gunicorn's worker classes, granian when installed).
 bench-servers: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench_servers.py
+
+# Lighthouse's four categories for the article and the index, mobile and desktop (fetched by npx).
+lighthouse: $(VENV)/.installed-test
+	$(BIN)/python scripts/lighthouse.py
 
 stress: $(VENV)/.installed-test
 	$(BIN)/python scripts/stress.py --posts 1000 --clients 16 --workers 4 --db both

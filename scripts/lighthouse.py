@@ -36,7 +36,7 @@ def lighthouse_command() -> list[str]:
 
 
 def audit(url: str, form: str, out: Path) -> dict:
-    """One Lighthouse run: {category: score 0-100, finding: 'pass' or what it would save}."""
+    """One Lighthouse run of ``url`` as a phone (``mobile``) or a ``desktop``, summed up by ``summary``."""
     flags = " ".join(["--headless=new", *CHROMIUM_ARGS])
     command = [
         *lighthouse_command(),
@@ -48,19 +48,24 @@ def audit(url: str, form: str, out: Path) -> dict:
         f"--chrome-flags={flags}",
         *(["--preset=desktop"] if form == "desktop" else []),
     ]
+    env = {**os.environ, "CHROME_PATH": chromium_path()}
     for attempt in range(3):  # Chromium now and then fails to start or to answer Lighthouse
-        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "CHROME_PATH": chromium_path()})
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
         if done.returncode == 0:
             break
         print(f"Lighthouse failed on {url} ({form}), attempt {attempt + 1}: {done.stderr.strip()[-300:]}")
     else:
         sys.exit("Lighthouse failed three times in a row")
-    report = json.loads(out.read_text())
+    return summary(json.loads(out.read_text()))
+
+
+def summary(report: dict) -> dict:
+    """From a Lighthouse JSON report: {category: score 0-100, finding: 'pass' or what it would save}."""
     result = {name: round(report["categories"][name]["score"] * 100) for name in CATEGORIES}
     for finding in FINDINGS:
         found = report["audits"][finding]
-        saved = (found.get("details") or {}).get("overallSavingsMs") or 0
-        wasted = (found.get("details") or {}).get("overallSavingsBytes") or 0
+        details = found.get("details") or {}
+        saved, wasted = details.get("overallSavingsMs") or 0, details.get("overallSavingsBytes") or 0
         clean = found["scoreDisplayMode"] == "notApplicable" or (found["score"] == 1 and not (saved or wasted))
         result[finding] = "pass" if clean else f"{saved:.0f} ms, {wasted / 1024:.0f} KiB"
     return result

@@ -5,6 +5,7 @@ import argparse
 import pytest
 
 from scripts.bench import SCENARIOS, scenario_list, through_page_cache
+from scripts.lighthouse import summary
 from tests.conftest import app_with_tables, drop_app
 from tests.factories import make_article
 
@@ -48,3 +49,36 @@ def test_through_page_cache_says_no_everywhere_when_the_cache_is_off(app_config)
         }
     finally:
         drop_app(app)
+
+
+def lighthouse_report(score=1.0, compression=None, blocking=None):
+    """A Lighthouse JSON report as far as `make lighthouse` reads it."""
+    categories = {name: {"score": score} for name in ("performance", "accessibility", "best-practices", "seo")}
+    return {
+        "categories": categories,
+        "audits": {
+            "uses-text-compression": compression or {"score": 1, "scoreDisplayMode": "metricSavings"},
+            "render-blocking-resources": blocking or {"score": None, "scoreDisplayMode": "notApplicable"},
+        },
+    }
+
+
+def test_lighthouse_summary_gives_each_category_out_of_100_and_passes_what_found_nothing():
+    assert summary(lighthouse_report(0.97)) == {
+        "performance": 97,
+        "accessibility": 97,
+        "best-practices": 97,
+        "seo": 97,
+        "uses-text-compression": "pass",
+        "render-blocking-resources": "pass",
+    }
+
+
+def test_lighthouse_summary_names_what_a_finding_would_save():
+    found = {
+        "score": 0.5,
+        "scoreDisplayMode": "metricSavings",
+        "details": {"overallSavingsMs": 170, "overallSavingsBytes": 186368},
+    }
+    result = summary(lighthouse_report(compression=found, blocking=found))
+    assert result["uses-text-compression"] == result["render-blocking-resources"] == "170 ms, 182 KiB"
