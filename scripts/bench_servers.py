@@ -4,11 +4,14 @@ Issue 18 found the server itself the first limit: a bare WSGI app that returns 1
 answered 5,100-5,400 req/s under gunicorn's sync workers and 14,400-17,800 under granian. This runs the
 real blog, on one SQLite database seeded with the article and its 100 approved threaded comments, under
 each server in turn, with nginx serving the same bytes in the same run for scale: wrk -t2 -c16, the
-median and spread of three runs, and the whole server's PSS after the load. A server that is not
-installed is reported as such (granian: ``pip install granian``).
+median and spread of three runs, and the whole server's PSS after the load. granian runs twice: from
+its own command line, which loads the app in every worker, and from scripts/granian_preloaded.py, whose
+workers are forked from a master that loaded it, as gunicorn's are. A server that is not installed is
+reported as such (granian: ``pip install granian``).
 """
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -24,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench import Nginx, ensure_tools, pss_bytes, seed_comments, wrk  # noqa: E402
 from scripts.live import BIN, ROOT, SEED_SLUG, LiveBlog, free_port  # noqa: E402
 
+PRELOADED = "scripts/granian_preloaded.py"
 SERVERS = {
     "gunicorn sync, 3 workers": ["gunicorn", "-c", "gunicorn.conf.py", "-w", "3"],
     "gunicorn sync, 2 workers": ["gunicorn", "-c", "gunicorn.conf.py", "-w", "2"],
@@ -43,6 +47,9 @@ SERVERS = {
         "granian", "--interface", "wsgi", "--workers", "2", "--no-ws", "--log-level", "warning",
         "blog.wsgi:app",
     ],
+    # granian's workers forked from a master that loaded the app (scripts/granian_preloaded.py).
+    "granian WSGI preloaded, 1 worker": [PRELOADED, "--workers", "1"],
+    "granian WSGI preloaded, 2 workers": [PRELOADED, "--workers", "2"],
 }  # fmt: skip
 
 
@@ -59,13 +66,18 @@ class Server:
 
     def __init__(self, argv: list[str], env: dict):
         self.port = free_port()
+        self.env = env
+        where = ["--host", "127.0.0.1", "--port", str(self.port)]
+        if argv[0] == PRELOADED:  # our script, run by this venv's Python, which must have granian
+            found = importlib.util.find_spec("granian") is not None
+            self.argv = [str(BIN / "python"), str(ROOT / PRELOADED), *argv[1:], *where] if found else None
+            return
         program = shutil.which(argv[0], path=str(BIN))
         self.argv = [program, *argv[1:]] if program else None
         if self.argv and argv[0] == "granian":
-            self.argv[1:1] = ["--host", "127.0.0.1", "--port", str(self.port)]
+            self.argv[1:1] = where
         elif self.argv:
             self.argv += ["-b", f"127.0.0.1:{self.port}"]
-        self.env = env
 
     def __enter__(self):
         self.proc = subprocess.Popen(

@@ -1,11 +1,15 @@
-"""The pure helpers of `make bench` (scripts/bench.py): the bench itself is run by hand, not here."""
+"""The pure helpers of `make bench`, `make bench-servers` and `make lighthouse` (scripts/): the
+benchmarks themselves are run by hand, not here."""
 
 import argparse
+import importlib.util
 
 import pytest
 
+from scripts import bench_servers
 from scripts.bench import SCENARIOS, scenario_list, through_page_cache
 from scripts.lighthouse import summary
+from scripts.live import BIN, ROOT
 from tests.conftest import app_with_tables, drop_app
 from tests.factories import make_article
 
@@ -82,3 +86,23 @@ def test_lighthouse_summary_names_what_a_finding_would_save():
     }
     result = summary(lighthouse_report(compression=found, blocking=found))
     assert result["uses-text-compression"] == result["render-blocking-resources"] == "170 ms, 182 KiB"
+
+
+def test_bench_servers_runs_the_preloaded_granian_with_this_venvs_python_on_its_own_port(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name == "granian" else None)
+    server = bench_servers.Server([bench_servers.PRELOADED, "--workers", "2"], env={})
+    assert server.argv == [
+        str(BIN / "python"),
+        str(ROOT / "scripts" / "granian_preloaded.py"),
+        "--workers",
+        "2",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(server.port),
+    ]
+
+
+def test_bench_servers_reports_the_preloaded_granian_missing_without_granian(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert bench_servers.Server([bench_servers.PRELOADED, "--workers", "1"], env={}).argv is None
