@@ -50,7 +50,6 @@ class _Segment:
     keys: tuple
     descending: bool
     holds: object = None  # for a cursor row: whether it is in this run (None: every row is)
-    cursor_keys: tuple[str, ...] = ()  # the cursor row's attributes for the keys (none: the keys' own names)
 
 
 _ORDERS = {
@@ -93,12 +92,11 @@ def tab_condition(tab: str, through_search: bool = False):
     return ALL_TAB if len(statuses) > 1 else Comment.status == statuses[0]
 
 
-def search_condition(text: str, connection) -> tuple[sa.ColumnElement | None, bool]:
-    """Return the SQL condition of a moderator's search, each kind through an index: a whole email
-    (encrypted at rest: its blind index, in any letter case), an IP address or its beginning, or words of
-    the name and text (the full-text index); None when the search has nothing to look for. Beside it,
-    whether it finds few comments (see ``tab_condition``)."""
-    kind = _kind(text)
+def search_condition(text: str, kind: str, connection) -> tuple[sa.ColumnElement | None, bool]:
+    """Return the SQL condition of a moderator's search of this ``kind`` (``_kind``), each through an index:
+    a whole email (encrypted at rest: its blind index, in any letter case), an IP address or its beginning,
+    or words of the name and text (the full-text index); None when the search has nothing to look for.
+    Beside it, whether it finds few comments (see ``tab_condition``)."""
     if kind == "email":
         return Comment.author_email_key == keys.email_index(text), True
     if kind == "ip":
@@ -115,13 +113,14 @@ def _searched(tab: str, text: str, sort: str, connection) -> tuple[list, tuple[_
     arrived (their ids), which differs from their dates only for comments imported after others were
     posted: from its index, a page of the commonest words costs what a page of the rarest does.
     """
-    if sort == "date" and _kind(text) == "words":
+    kind = _kind(text)
+    if sort == "date" and kind == "words":
         arrival = search.comments_by_arrival(text, connection)
         if arrival is not None:
             rowid, condition = arrival
-            order = _Segment(None, (rowid,), descending=True, cursor_keys=("id",))
+            order = _Segment(None, (rowid,), descending=True)
             return [tab_condition(tab, through_search=True), condition], (order,)
-    condition, few = search_condition(text, connection)
+    condition, few = search_condition(text, kind, connection)
     if condition is None:
         return None
     return [tab_condition(tab, through_search=few), condition], _ORDERS[sort]
@@ -143,9 +142,7 @@ def _rows(where, segment: _Segment, cursor: Comment | None, forward: bool, limit
     keys = sa.tuple_(*segment.keys)
     descending = segment.descending == forward
     if cursor is not None:
-        names = segment.cursor_keys or tuple(key.key for key in segment.keys)
-        at = [sa.literal(getattr(cursor, name), key.type) for name, key in zip(names, segment.keys, strict=True)]
-        values = sa.tuple_(*at)
+        values = sa.tuple_(*(sa.literal(getattr(cursor, key.key), key.type) for key in segment.keys))
         query = query.where(keys < values if descending else keys > values)
     order = [key.desc() if descending else key.asc() for key in segment.keys]
     # What the rows show is read afterwards by separate queries for these ids (SELECT ... WHERE id IN),

@@ -287,8 +287,9 @@ _COMMENT_INDEX = sa.table(COMMENT_TABLE, sa.column("rowid", sa.Integer))
 
 
 def comments_by_arrival(query: str, connection) -> tuple[sa.ColumnElement, sa.ColumnElement] | None:
-    """On SQLite, for a query with words: the full-text index's row id (the comment's id) and the condition
-    that the comment holds every word, for a page of matches read from the index itself, last arrived first.
+    """On SQLite, for a query with words: the full-text index's row id, keyed ``id`` as the comment's id
+    it equals, and the condition that the comment holds every word, for a page of matches read from the
+    index itself, last arrived first.
 
     FTS5 walks a word's list of rows in row id order, either way, and stops at the end of the page: a few
     milliseconds at 1,000,000 comments whether the words are in ten comments or in most of them, where
@@ -300,4 +301,4 @@ def comments_by_arrival(query: str, connection) -> tuple[sa.ColumnElement, sa.Co
     if not terms or connection.dialect.name != "sqlite":
         return None
     rowid = _COMMENT_INDEX.c.rowid
-    return rowid, sa.and_(_comment_match(terms), rowid == Comment.id)
+    return rowid.label("id"), sa.and_(_comment_match(terms), rowid == Comment.id)
