@@ -8,7 +8,6 @@ import os
 import sys
 
 from blog.core import prefork
-from blog.core.extensions import db
 from blog.core.settings import SettingsError, check_environment
 
 # A bad setting stops the server here, before it loads the app, with the settings' own lines: loading
@@ -46,6 +45,4 @@ def when_ready(server):
 
 def post_fork(server, worker):
     """Give every worker its own database connections: none may cross a fork."""
-    app = server.app.wsgi()
-    with app.app_context():
-        db.engine.dispose(close=False)
+    prefork.forget_inherited_connections(server.app.wsgi())

@@ -22,14 +22,7 @@ from blog.core import prefork  # noqa: E402
 
 prefork.return_freed_memory()  # before the app loads, as in gunicorn.conf.py
 
-from blog.core.extensions import db  # noqa: E402
 from blog.wsgi import app  # noqa: E402
-
-
-def forget_inherited_connections():
-    """In each worker: none of the master's connections may be used across the fork."""
-    with app.app_context():
-        db.engine.dispose(close=False)
 
 
 def main():
@@ -39,7 +32,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     prefork.prepare(app)
-    os.register_at_fork(after_in_child=forget_inherited_connections)
+    os.register_at_fork(after_in_child=lambda: prefork.forget_inherited_connections(app))
     server = Server(
         "blog.wsgi:app",
         address=args.host,

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import sqlalchemy as sa
+
 from blog.core import prefork
 from blog.core.extensions import db
 from blog.spam import model as spam_model
@@ -58,6 +60,18 @@ def test_a_worker_gives_back_the_memory_of_the_pages_it_has_sent():
 
     assert retained("glibc's default") >= 4  # what every worker kept before
     assert retained("fixed") <= 1
+
+
+def test_a_forked_worker_leaves_the_masters_connections_open_and_opens_its_own(app):
+    with app.app_context():
+        inherited = db.engine.raw_connection()
+        inherited.close()  # back into the pool, as the master would leave it
+        inherited_pool = db.engine.pool
+        prefork.forget_inherited_connections(app)
+        assert db.engine.pool is not inherited_pool  # the worker's connections are new
+        assert inherited_pool.checkedin() == 1  # the master's are neither reused nor closed here
+        assert db.session.execute(sa.text("SELECT 1")).scalar() == 1
+        inherited_pool.dispose()  # what the master would close when it stops
 
 
 def test_warming_sends_no_mail_and_starts_no_thread(app_config, caplog):

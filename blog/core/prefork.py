@@ -54,6 +54,13 @@ def prepare(app: Flask) -> None:
     gc.freeze()
 
 
+def forget_inherited_connections(app: Flask) -> None:
+    """In a worker just forked: drop the master's database connections without closing them, since
+    the master may still hold them; the worker opens its own."""
+    with app.app_context():
+        db.engine.dispose(close=False)
+
+
 def return_freed_memory() -> None:
     """Have glibc give a freed block of 128 KiB or more back to the system at once, in every process
     forked after this call.
