@@ -57,7 +57,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_queue.py
 
-# Which WSGI server serves the article best here (gunicorn's worker classes, granian when installed).
+# Which WSGI server serves the article best here (flask serve's granian, gunicorn's worker classes).
 bench-servers: $(VENV)/.installed-test
 	$(BIN)/python scripts/bench_servers.py
 

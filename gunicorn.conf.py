@@ -1,7 +1,9 @@
 """gunicorn settings for a small machine (2 cores): see README, "Deployment" and "Performance".
 
-Three sync workers spread connections evenly and measured best here; behind nginx in production,
-sync workers are the usual choice. Override with WEB_CONCURRENCY or gunicorn's own flags.
+The blog's production server is ``flask serve`` (granian, blog/core/server.py), which measured best
+here. gunicorn still runs it, with these settings: the contract's acceptance checks start it so, and an
+operator may prefer it. Three sync workers spread connections evenly and measured best of gunicorn's
+worker classes. Override with WEB_CONCURRENCY or gunicorn's own flags.
 """
 
 import os

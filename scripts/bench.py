@@ -1,8 +1,8 @@
 """`make bench`: the article page and comment posts against the physical limit (nginx, same bytes)
 and against Isso, the listing pages and the search over 1,000 articles, and publishing.
 
-Starts the blog under gunicorn (gunicorn.conf.py) on its own SQLite database seeded with the seed
-article and 100, then 1,000 approved threaded comments; saves the page; serves the saved bytes from
+Starts the blog under `flask serve` (granian, blog/core/server.py) on its own SQLite database seeded with
+the seed article and 100, then 1,000 approved threaded comments; saves the page; serves the saved bytes from
 nginx (a worker per core) on another port; runs wrk (-t2 -c16) against both, and against the blog
 behind deploy/nginx.conf (its page cache, a worker per core), where it also times how soon a moderator's
 approval is on the page an anonymous reader gets, under wrk's load; posts comments from 8
@@ -561,7 +561,8 @@ def main(argv=None):
     ensure_tools()
     print(
         f"machine: {os.cpu_count()} cores, {os.uname().machine}, Python {sys.version.split()[0]}; "
-        f"gunicorn.conf.py, SQLite; wrk -t2 -c16 -d{args.seconds}s; scenarios: {', '.join(sorted(args.only))}",
+        f"flask serve (granian, default workers and threads), SQLite; wrk -t2 -c16 -d{args.seconds}s; "
+        f"scenarios: {', '.join(sorted(args.only))}",
         flush=True,
     )
     runs = [page_run(100, args.seconds), page_run(1000, args.seconds)] if "pages" in args.only else None
@@ -608,7 +609,7 @@ def main(argv=None):
         )
         print(
             f"posts: ours {posts['posts_per_s'] / ip['posts_per_s']:.2f} x Isso's; whole-server PSS after the "
-            f"load: ours {runs[0]['pss'] / 2**20:.0f} MiB (gunicorn.conf.py workers), Isso "
+            f"load: ours {runs[0]['pss'] / 2**20:.0f} MiB (flask serve, its default workers), Isso "
             f"{isso['pss'] / 2**20:.0f} MiB"
         )
         ratio_1000 = runs[1]["ours"]["rps"] / runs[0]["ours"]["rps"]

@@ -4,14 +4,12 @@ Issue 18 found the server itself the first limit: a bare WSGI app that returns 1
 answered 5,100-5,400 req/s under gunicorn's sync workers and 14,400-17,800 under granian. This runs the
 real blog, on one SQLite database seeded with the article and its 100 approved threaded comments, under
 each server in turn, with nginx serving the same bytes in the same run for scale: wrk -t2 -c16, the
-median and spread of three runs, and the whole server's PSS after the load. granian runs twice: from
-its own command line, which loads the app in every worker, and from scripts/granian_preloaded.py, whose
-workers are forked from a master that loaded it, as gunicorn's are. A server that is not installed is
-reported as such (granian: ``pip install granian``).
+median and spread of three runs, and the whole server's PSS after the load. ``flask serve`` (granian,
+blog/core/server.py) is the production server since it measured best here; granian's own defaults and
+gunicorn's worker classes (gunicorn.conf.py) run beside it to show why.
 """
 
 import argparse
-import importlib.util
 import os
 import shutil
 import signal
@@ -27,29 +25,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench import Nginx, ensure_tools, pss_bytes, seed_comments, wrk  # noqa: E402
 from scripts.live import BIN, ROOT, SEED_SLUG, LiveBlog, free_port  # noqa: E402
 
-PRELOADED = "scripts/granian_preloaded.py"
+SERVE = ["flask", "--app", "blog", "serve"]
 SERVERS = {
+    "flask serve (granian), 1 worker x 1 thread": [*SERVE, "--workers", "1", "--threads", "1"],
+    "flask serve (granian), 1 worker x 2 threads": [*SERVE, "--workers", "1", "--threads", "2"],
+    "flask serve (granian), 2 workers x 1 thread": [*SERVE, "--workers", "2", "--threads", "1"],
+    # granian's own default: a Python thread per core and more, which contend for Python's lock
+    "granian, 1 worker x its default threads": [
+        "granian", "--interface", "wsgi", "--workers", "1", "--no-ws", "--log-level", "warning", "blog.wsgi:app",
+    ],
     "gunicorn sync, 3 workers": ["gunicorn", "-c", "gunicorn.conf.py", "-w", "3"],
     "gunicorn sync, 2 workers": ["gunicorn", "-c", "gunicorn.conf.py", "-w", "2"],
     "gunicorn gthread, 2 workers x 4 threads": [
         "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-k", "gthread", "--threads", "4",
     ],
-    "gunicorn gthread, 2 workers x 8 threads": [
-        "gunicorn", "-c", "gunicorn.conf.py", "-w", "2", "-k", "gthread", "--threads", "8",
-    ],
-    "gunicorn gthread, 1 worker x 8 threads": [
-        "gunicorn", "-c", "gunicorn.conf.py", "-w", "1", "-k", "gthread", "--threads", "8",
-    ],
-    "granian WSGI, 1 worker": [
-        "granian", "--interface", "wsgi", "--workers", "1", "--no-ws", "--log-level", "warning", "blog.wsgi:app",
-    ],
-    "granian WSGI, 2 workers": [
-        "granian", "--interface", "wsgi", "--workers", "2", "--no-ws", "--log-level", "warning",
-        "blog.wsgi:app",
-    ],
-    # granian's workers forked from a master that loaded the app (scripts/granian_preloaded.py).
-    "granian WSGI preloaded, 1 worker": [PRELOADED, "--workers", "1"],
-    "granian WSGI preloaded, 2 workers": [PRELOADED, "--workers", "2"],
 }  # fmt: skip
 
 
@@ -67,17 +56,13 @@ class Server:
     def __init__(self, argv: list[str], env: dict):
         self.port = free_port()
         self.env = env
-        where = ["--host", "127.0.0.1", "--port", str(self.port)]
-        if argv[0] == PRELOADED:  # our script, run by this venv's Python, which must have granian
-            found = importlib.util.find_spec("granian") is not None
-            self.argv = [str(BIN / "python"), str(ROOT / PRELOADED), *argv[1:], *where] if found else None
-            return
         program = shutil.which(argv[0], path=str(BIN))
-        self.argv = [program, *argv[1:]] if program else None
-        if self.argv and argv[0] == "granian":
-            self.argv[1:1] = where
-        elif self.argv:
-            self.argv += ["-b", f"127.0.0.1:{self.port}"]
+        where = {
+            "gunicorn": lambda: [*argv[1:], "-b", f"127.0.0.1:{self.port}"],
+            "granian": lambda: ["--host", "127.0.0.1", "--port", str(self.port), *argv[1:]],  # before the app
+            "flask": lambda: [*argv[1:], "--host", "127.0.0.1", "--port", str(self.port)],  # serve's own options
+        }[argv[0]]
+        self.argv = [program, *where()] if program else None
 
     def __enter__(self):
         self.proc = subprocess.Popen(

@@ -1,6 +1,6 @@
 """`make lighthouse`: Lighthouse's four categories for the article page and the index, mobile and desktop.
 
-Starts the blog under gunicorn (gunicorn.conf.py) on a fresh SQLite database with the seed article and
+Starts the blog under `flask serve` (granian) on a fresh SQLite database with the seed article and
 100 approved threaded comments (as `make bench` does), then runs Lighthouse in Debian's Chromium against
 each page in each form factor ``--runs`` times, and prints every category's lowest and highest score
 with the two findings issue 18 watches: ``uses-text-compression`` and ``render-blocking-resources``

@@ -1,4 +1,4 @@
-"""Run the blog under gunicorn on its own fresh database, and talk to it as a browser would.
+"""Run the blog as production does (`flask serve`, granian) on a fresh database; talk to it as a browser would.
 
 Shared by `make stress`, `make bench` and the tests that attack a running server.
 """
@@ -74,8 +74,22 @@ def fresh_database(kind: str, folder: Path) -> tuple[str, callable]:
 DATA_KEY = os.environ.get("FLASK_DATA_KEY") or base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+def wait_until_healthy(url: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    """Wait for the blog at ``url`` to answer /healthz; raise RuntimeError if its server exits or never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"no answer from {url}/healthz")
+
+
 class LiveBlog:
-    """The blog under gunicorn on a fresh database: ``with LiveBlog("sqlite", workers=4) as blog: ...``.
+    """The blog as production serves it (``flask serve``) on a fresh database:
+    ``with LiveBlog("sqlite", workers=4) as blog: ...``.
 
     With ``database_url`` it runs on that database instead (say, another LiveBlog's, to restart on the
     same data after a crash) and leaves it in place when it stops.
@@ -114,12 +128,13 @@ class LiveBlog:
         self.log = open(self.tmp / "server.log", "w")  # noqa: SIM115 - closed in __exit__
         self.proc = subprocess.Popen(
             [
-                str(BIN / "gunicorn"),
-                "-c",
-                str(ROOT / "gunicorn.conf.py"),
-                *(["-w", str(self.workers)] if self.workers else []),
-                "-b",
-                f"127.0.0.1:{self.port}",
+                str(BIN / "flask"),
+                "--app",
+                "blog",
+                "serve",
+                "--port",
+                str(self.port),
+                *(["--workers", str(self.workers)] if self.workers else []),
             ],
             cwd=ROOT,
             env=self.env,
@@ -127,18 +142,12 @@ class LiveBlog:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        self.__exit__()
-        raise RuntimeError("the blog did not start: " + (self.tmp / "server.log").read_text()[-2000:])
+        try:
+            wait_until_healthy(self.url, self.proc)
+        except RuntimeError:
+            self.__exit__()
+            raise RuntimeError("the blog did not start: " + (self.tmp / "server.log").read_text()[-2000:]) from None
+        return self
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:

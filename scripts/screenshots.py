@@ -4,7 +4,7 @@ the moderation queue.
     python scripts/screenshots.py --serve [--out docs]
     python scripts/screenshots.py [BASE_URL] [--out docs] [--slug SLUG] [--username NAME --password-stdin]
 
-With ``--serve`` (what `make screenshots` runs) it starts the blog itself under gunicorn on a fresh
+With ``--serve`` (what `make screenshots` runs) it starts the blog itself under `flask serve` on a fresh
 SQLite database (scripts/live.py), publishes content/, creates a moderator with
 ``flask moderator create --password-stdin``, and has readers post a dozen comments through the form, a
 couple of them in threads, which the moderator approves in the admin, all but one. Without it the blog

@@ -1,4 +1,4 @@
-"""`make stress`: many concurrent comment posts against gunicorn; every accepted post stored once.
+"""`make stress`: many concurrent comment posts against `flask serve`; every accepted post stored once.
 
 python scripts/stress.py [--posts 1000] [--clients 16] [--workers 4] [--db sqlite|postgresql|both]
                          [--kill-worker]

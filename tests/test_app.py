@@ -4,7 +4,7 @@ import pytest
 
 from blog import create_app
 from blog.core import instance_keys
-from blog.core.settings import normalise_database_url
+from blog.core.settings import SettingsError, normalise_database_url
 
 
 def test_testing_config(app):
@@ -30,7 +30,7 @@ def test_secret_key_required_outside_debug(monkeypatch):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     monkeypatch.delenv("FLASK_DEBUG", raising=False)
     monkeypatch.setattr(instance_keys, "kept_secret", lambda instance: None)
-    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"):
+    with pytest.raises(SettingsError, match="SECRET_KEY is not set"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 

@@ -2,14 +2,13 @@
 benchmarks themselves are run by hand, not here."""
 
 import argparse
-import importlib.util
 
 import pytest
 
 from scripts import bench_servers
 from scripts.bench import SCENARIOS, scenario_list, through_page_cache
 from scripts.lighthouse import summary
-from scripts.live import BIN, ROOT
+from scripts.live import BIN
 from tests.conftest import app_with_tables, drop_app
 from tests.factories import make_article
 
@@ -88,21 +87,19 @@ def test_lighthouse_summary_names_what_a_finding_would_save():
     assert result["uses-text-compression"] == result["render-blocking-resources"] == "170 ms, 182 KiB"
 
 
-def test_bench_servers_runs_the_preloaded_granian_with_this_venvs_python_on_its_own_port(monkeypatch):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object() if name == "granian" else None)
-    server = bench_servers.Server([bench_servers.PRELOADED, "--workers", "2"], env={})
-    assert server.argv == [
-        str(BIN / "python"),
-        str(ROOT / "scripts" / "granian_preloaded.py"),
-        "--workers",
-        "2",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(server.port),
-    ]
+def test_bench_servers_runs_each_server_from_this_venv_on_a_port_of_its_own():
+    serve = bench_servers.Server(bench_servers.SERVERS["flask serve (granian), 1 worker x 1 thread"], env={})
+    assert serve.argv == [
+        str(BIN / "flask"), "--app", "blog", "serve", "--workers", "1", "--threads", "1",
+        "--host", "127.0.0.1", "--port", str(serve.port),
+    ]  # fmt: skip
+    gunicorn = bench_servers.Server(bench_servers.SERVERS["gunicorn sync, 3 workers"], env={})
+    assert gunicorn.argv[0] == str(BIN / "gunicorn") and gunicorn.argv[-2:] == ["-b", f"127.0.0.1:{gunicorn.port}"]
+    granian = bench_servers.Server(bench_servers.SERVERS["granian, 1 worker x its default threads"], env={})
+    assert granian.argv[1:5] == ["--host", "127.0.0.1", "--port", str(granian.port)]
+    assert granian.argv[-1] == "blog.wsgi:app"
 
 
-def test_bench_servers_reports_the_preloaded_granian_missing_without_granian(monkeypatch):
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
-    assert bench_servers.Server([bench_servers.PRELOADED, "--workers", "1"], env={}).argv is None
+def test_bench_servers_reports_a_server_that_is_not_installed(monkeypatch):
+    monkeypatch.setattr(bench_servers.shutil, "which", lambda *_, **__: None)
+    assert bench_servers.Server(bench_servers.SERVERS["gunicorn sync, 2 workers"], env={}).argv is None

@@ -1,7 +1,8 @@
-"""The deployment of the README: the blog under gunicorn.conf.py, behind nginx with deploy/nginx.conf.
+"""The deployment of the README: the blog under ``flask serve`` (granian), behind nginx with deploy/nginx.conf.
 
-Bare gunicorn sync workers each hold one connection until its request is whole, so a few clients that send
-half a request and wait stall the blog; behind nginx they cost nothing. nginx hands the blog the client's
+granian reads request headers on its own threads, but the app reads a request's body on one of its few
+Python threads, so a few clients that send half a body and wait stall the bare blog; behind nginx, which
+takes whole requests before passing them on, they cost nothing. nginx hands the blog the client's
 real address, and a client's own X-Forwarded-For or SCRIPT_NAME header changes nothing.
 """
 
@@ -30,7 +31,7 @@ from tests.conftest import ROOT, require
 pytestmark = pytest.mark.slow
 WORKERS = 2
 SLOW_CLIENTS = WORKERS + 2
-CLIENT_ADDRESS = "127.0.0.2"  # loopback too, but not the address nginx itself connects to gunicorn from
+CLIENT_ADDRESS = "127.0.0.2"  # loopback too, but not the address nginx itself connects to the blog from
 
 
 def kind():
@@ -61,13 +62,16 @@ def healthz(port: int, timeout: float) -> requests.Response:
 
 
 HALF_HEADER = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-HALF_BODY = b"POST /x/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\ncomment="
+HALF_BODY = (
+    f"POST /{SEED_SLUG}/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncomment="
+).encode()
 
 
-def test_slow_clients_stall_bare_gunicorn(servers):
-    """The attack nginx is there for: without it, half-sent requests hold every sync worker."""
+def test_slow_clients_stall_the_bare_server(servers):
+    """The attack nginx is there for: without it, half-sent comments hold every Python thread."""
     blog, _ = servers
-    sockets = stall(blog.port, SLOW_CLIENTS, HALF_HEADER)
+    sockets = stall(blog.port, SLOW_CLIENTS, HALF_BODY)
     try:
         with pytest.raises(requests.Timeout):
             healthz(blog.port, timeout=1)
@@ -159,8 +163,9 @@ def raw_get(port: int, path: bytes, header: bytes) -> bytes:
 )
 @pytest.mark.parametrize("path", [b"/healthz", f"/{SEED_SLUG}/".encode(), b"/admin/comments"])
 def test_a_script_name_header_never_makes_a_500(servers, header, path):
-    """gunicorn took a SCRIPT_NAME header from a client on an address it trusts (127.0.0.1, where nginx
-    connects from) and answered 500 when the path did not start with it."""
+    """A server may take WSGI variables from headers: gunicorn took a SCRIPT_NAME header from a client on
+    an address it trusts (127.0.0.1, where nginx connects from) and answered 500 when the path did not
+    start with it. Neither the blog's server nor nginx in front of it may."""
     blog, nginx = servers
     for port in (blog.port, nginx.port):
         status = raw_get(port, path, header)

@@ -11,6 +11,8 @@ import importlib
 
 import click
 
+from blog.core import server
+
 
 class LazyGroup(click.Group):
     """A command group that stands for ``module:attribute`` and imports it when first asked for a command."""
@@ -52,3 +54,4 @@ def init_app(app, db) -> None:
     app.cli.add_command(LazyGroup("content", "blog.publishing.publish:content_cli", "Publish the content folder."))
     app.cli.add_command(LazyGroup("import", "blog.moving.commands:import_cli", "Move a site in from elsewhere."))
     app.cli.add_command(LazyGroup("export", "blog.moving.commands:export_cli", "Write the site out for elsewhere."))
+    app.cli.add_command(server.serve)  # `flask serve`: production, under granian

@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from blog.core import assets
 
 log = logging.getLogger(__name__)
-# A mount path as an operator sets it (gunicorn's SCRIPT_NAME variable): "/blog", "/sites/notes".
+# A mount path as an operator sets it (the SCRIPT_NAME environment variable): "/blog", "/sites/notes".
 _MOUNT_PATH = re.compile(r"(?:/(?!\.{1,2}(?:/|$))[A-Za-z0-9._~-]+)*/?", re.ASCII)
 
 

@@ -271,7 +271,7 @@ def load(app, test_config=None):
         secret = instance_keys.kept_secret(instance)
     if not secret:
         if not (app.debug or app.testing):
-            raise RuntimeError(
+            raise SettingsError(
                 "SECRET_KEY is not set. Set it in the environment (for example "
                 "SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')), "
                 "or run with FLASK_DEBUG=1 for a local key kept in the instance folder."
