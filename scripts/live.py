@@ -316,12 +316,12 @@ def post_comment(session, base_url, slug, text, author, email, url="", parent=No
     return session.post(action, data=data, allow_redirects=False, timeout=30)
 
 
-def nginx_config(site: Path, listen: int, gunicorn: int, cache: Path) -> str:
+def nginx_config(site: Path, listen: int, blog: int, cache: Path) -> str:
     """deploy/nginx.conf with these ports and paths, for the http block Debian's nginx.conf gives it."""
     text = site.read_text()
     for production, here in [
         ("listen 80", f"listen 127.0.0.1:{listen}"),
-        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{gunicorn};"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{blog};"),
         ("server_name blog.example.org;", "server_name 127.0.0.1;"),
         ("/srv/blog/static/", f"{ROOT}/static/"),
         ("proxy_cache_path /var/cache/nginx/blog ", f"proxy_cache_path {cache} "),
@@ -332,14 +332,14 @@ def nginx_config(site: Path, listen: int, gunicorn: int, cache: Path) -> str:
 
 
 class DeployNginx:
-    """nginx with deploy/nginx.conf in front of a blog on ``gunicorn_port``, in the foreground with a prefix
+    """nginx with deploy/nginx.conf in front of a blog on ``blog_port``, in the foreground with a prefix
     folder of its own: no root, nothing outside the folder (tests/test_deploy.py, scripts/bench.py)."""
 
-    def __init__(self, gunicorn_port: int, workers: str = "1"):
+    def __init__(self, blog_port: int, workers: str = "1"):
         self.root = Path(tempfile.mkdtemp(prefix="blog-nginx-"))
         self.port = free_port()
         (self.root / "site.conf").write_text(
-            nginx_config(ROOT / "deploy" / "nginx.conf", self.port, gunicorn_port, self.root / "cache")
+            nginx_config(ROOT / "deploy" / "nginx.conf", self.port, blog_port, self.root / "cache")
         )
         temp = " ".join(f"{kind}_temp_path {self.root / kind};" for kind in ("client_body", "proxy", "fastcgi"))
         # Started as root, nginx runs its workers as nobody, who cannot read a checkout inside a private

@@ -2,9 +2,10 @@
 
 granian is an HTTP server written in Rust with a WSGI interface: it reads requests and writes responses
 on its own threads, outside Python's lock, and hands the app only the call in between. On this project's
-2-core machine one granian worker with one Python thread serves the cached article at about half
-nginx's rate in under 100 MiB, where gunicorn's three sync workers served a quarter in 150 MiB (README,
-"Performance"; ``make bench-servers`` runs them side by side).
+2-core machine one granian worker with one Python thread serves the cached article at 0.36-0.55 of
+nginx's rate in 93-100 MiB, where gunicorn's three sync workers served 0.23-0.27 in 150 MiB (README,
+"Performance"; ``make bench-servers`` runs them side by side). What Python does in full (comment posts,
+the listing pages) runs on that one thread, at about half gunicorn's rate: WEB_CONCURRENCY=2 doubles it.
 
 The command checks the settings as every ``flask`` command does (a bad one stops it here, in plain
 words), then replaces itself with granian: the checking process's memory goes back to the system, and
