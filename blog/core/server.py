@@ -4,8 +4,9 @@ granian is an HTTP server written in Rust with a WSGI interface: it reads reques
 on its own threads, outside Python's lock, and hands the app only the call in between. On this project's
 2-core machine one granian worker with one Python thread serves the cached article at 0.36-0.55 of
 nginx's rate in 93-100 MiB, where gunicorn's three sync workers served 0.23-0.27 in 150 MiB (README,
-"Performance"; ``make bench-servers`` runs them side by side). What Python does in full (comment posts,
-the listing pages) runs on that one thread, at about half gunicorn's rate: WEB_CONCURRENCY=2 doubles it.
+"Performance"; ``make bench-servers`` runs them side by side). What Python does in full runs on that one
+thread: the listing pages at about half gunicorn's rate, comment posts at 70-90% of it. WEB_CONCURRENCY=2
+adds a second core's worth of Python for about 60 MiB.
 
 The command checks the settings as every ``flask`` command does (a bad one stops it here, in plain
 words), then replaces itself with granian: the checking process's memory goes back to the system, and
