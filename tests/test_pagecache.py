@@ -1,6 +1,7 @@
 """The article page cache: one query per view whatever the comment count, never stale on any worker."""
 
 import gzip
+import threading
 import time
 from datetime import timedelta
 from html import escape
@@ -113,11 +114,32 @@ def test_a_cached_view_asks_the_database_one_question(app, client, article, monk
     cache, seen = app.wsgi_app, []
     cache.local.conn = None
     real_connect = cache._connect
-    monkeypatch.setattr(cache, "_connect", lambda dedicated: CountingConnection(real_connect(dedicated), seen))
+    monkeypatch.setattr(cache, "_connect", lambda: CountingConnection(real_connect(), seen))
     response = client.get("/on-embassies/")
     assert response.status_code == 200
     assert "100 thoughts on" in response.text
     assert len(seen) == 1 and seen[0].startswith("SELECT version, status, published_at FROM article WHERE slug = ")
+
+
+def test_each_thread_keeps_its_own_connection_and_one_of_a_thread_that_ended_is_closed(app, client, article):
+    """A threaded server (granian) retires a thread that has been idle; its connection must not stay open."""
+    client.get("/on-embassies/")
+    cache = app.wsgi_app
+
+    def look_up():
+        assert cache._current("on-embassies") is not None
+
+    first = threading.Thread(target=look_up)
+    first.start()
+    first.join()
+    [ended] = [conn for thread, conn in cache.dedicated if thread is first]
+    second = threading.Thread(target=look_up)
+    second.start()
+    second.join()
+    threads = [thread for thread, _ in cache.dedicated]
+    assert first not in threads and second in threads
+    with pytest.raises(Exception, match="(?i)closed"):  # sqlite3 and psycopg both say so
+        ended.cursor().execute("SELECT 1")
 
 
 def test_the_cached_page_carries_a_token_that_posts(app, client, article):
