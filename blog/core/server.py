@@ -2,7 +2,7 @@
 
 granian is an HTTP server written in Rust with a WSGI interface: it reads requests and writes responses
 on its own threads, outside Python's lock, and hands the app only the call in between. On this project's
-2-core machine one granian worker with one Python thread serves the cached article at 0.36-0.55 of
+2-core machine one granian worker with one Python thread serves the cached article at 0.36-0.60 of
 nginx's rate in 93-100 MiB, where gunicorn's three sync workers served 0.23-0.27 in 150 MiB (README,
 "Performance"; ``make bench-servers`` runs them side by side). What Python does in full runs on that one
 thread: the listing pages at about half gunicorn's rate, comment posts at 70-90% of it. WEB_CONCURRENCY=2
