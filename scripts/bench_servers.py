@@ -16,14 +16,13 @@ import signal
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.bench import Nginx, ensure_tools, pss_bytes, seed_comments, wrk  # noqa: E402
-from scripts.live import BIN, ROOT, SEED_SLUG, LiveBlog, free_port  # noqa: E402
+from scripts.live import BIN, ROOT, SEED_SLUG, LiveBlog, free_port, wait_until_healthy  # noqa: E402
 
 SERVE = ["flask", "--app", "blog", "serve"]
 SERVERS = {
@@ -73,14 +72,12 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        url = f"http://127.0.0.1:{self.port}/{SEED_SLUG}/"
-        for _ in range(300):
-            try:
-                if requests.get(url, timeout=1).status_code == 200:
-                    return url
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise RuntimeError(f"{self.argv[0]} did not start")
+        try:
+            wait_until_healthy(f"http://127.0.0.1:{self.port}", self.proc)
+        except RuntimeError:
+            self.__exit__()
+            raise RuntimeError(f"{self.argv[0]} did not start") from None
+        return f"http://127.0.0.1:{self.port}/{SEED_SLUG}/"
 
     def __exit__(self, *exc):
         os.killpg(self.proc.pid, signal.SIGTERM)

@@ -36,8 +36,8 @@ def granian_command(host: str, port: int, workers: int, threads: int, mount: str
         str(port),
         "--workers",
         str(workers),
-        # Python threads per worker: more than one contend for Python's lock, and at the default (one
-        # per core and more) the article's rate fell to a third (README, "Performance").
+        # Python threads per worker, set: at granian's default (one per core and more) they contend for
+        # Python's lock and the article's rate fell to a third; two measured as one (README, "Performance").
         "--blocking-threads",
         str(threads),
         "--no-ws",

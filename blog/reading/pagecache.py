@@ -193,7 +193,7 @@ class PageCache:
         return conn
 
     def close(self, *args):
-        """Close the workers' own connections (when the engine is disposed, as at shutdown)."""
+        """Close the threads' own connections (when the engine is disposed, as at shutdown)."""
         with self.lock:
             connections, self.dedicated = self.dedicated, []
         for _, conn in connections:
