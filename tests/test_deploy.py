@@ -7,6 +7,7 @@ real address, and a client's own X-Forwarded-For or SCRIPT_NAME header changes n
 """
 
 import os
+import re
 import shutil
 import socket
 import time
@@ -185,6 +186,15 @@ def article_url(nginx) -> str:
     return f"http://127.0.0.1:{nginx.port}/{SEED_SLUG}/"
 
 
+def index_url(nginx) -> str:
+    return f"http://127.0.0.1:{nginx.port}/"
+
+
+def count_on_index(page: str) -> str:
+    """The seed article's comment count as the index shows it ("3 comments")."""
+    return re.search(rf'href="/{SEED_SLUG}/#comments">([^<]+)<', page).group(1)
+
+
 def until_cached(session, url: str, **headers) -> requests.Response:
     """GET until nginx answers from its cache (a HIT); the page is kept a second at a time."""
     for _ in range(50):
@@ -198,8 +208,14 @@ def until_cached(session, url: str, **headers) -> requests.Response:
 def test_an_approved_comment_is_on_the_cached_page_within_2_seconds(servers):
     blog, nginx = servers
     reader, author = requests.Session(), BrowserSession()
-    for encoding in ENCODINGS:  # every form of the page is in nginx's cache now
+    for encoding in ENCODINGS:  # every form of the page, and of the index, is in nginx's cache now
         until_cached(reader, article_url(nginx), **{"Accept-Encoding": encoding})
+        until_cached(reader, index_url(nginx), **{"Accept-Encoding": encoding})
+
+    def index_count(encoding: str) -> str:
+        return count_on_index(reader.get(index_url(nginx), headers={"Accept-Encoding": encoding}, timeout=5).text)
+
+    count_before = index_count("identity")
     tag = f"fresh{os.getpid()}x{time.monotonic_ns()}"
     posted = post_comment(
         author, f"http://127.0.0.1:{nginx.port}", SEED_SLUG, f"Soon seen, {tag}.", "Fresh", "f@example.org"
@@ -216,11 +232,15 @@ def test_an_approved_comment_is_on_the_cached_page_within_2_seconds(servers):
         while tag not in reader.get(article_url(nginx), headers={"Accept-Encoding": encoding}, timeout=5).text:
             assert time.monotonic() - approved_at < 2, f"not on the {encoding} page 2 s after its approval"
             time.sleep(0.05)
+        while index_count(encoding) == count_before:
+            assert time.monotonic() - approved_at < 2, f"not counted on the {encoding} index 2 s after its approval"
+            time.sleep(0.05)
 
 
 def test_a_reader_with_a_cookie_of_their_own_bypasses_the_cache(servers):
     _, nginx = servers
     until_cached(requests.Session(), article_url(nginx))
+    until_cached(requests.Session(), index_url(nginx))
     for cookie in (
         "comment_author=x",
         "comment_edit_12=x",
@@ -231,10 +251,27 @@ def test_a_reader_with_a_cookie_of_their_own_bypasses_the_cache(servers):
         response = requests.get(article_url(nginx), headers={"Cookie": cookie}, timeout=5)
         assert response.headers["X-Cache-Status"] == "BYPASS", cookie
         assert response.headers["Cache-Control"] == "private, no-cache", cookie
+        index = requests.get(index_url(nginx), headers={"Cookie": cookie}, timeout=5)
+        assert index.headers["X-Cache-Status"] == "BYPASS", cookie
     for cookie in ("", "theme=dark", "not_comment_author=x"):
         assert until_cached(requests.Session(), article_url(nginx), Cookie=cookie).status_code == 200
-    query = requests.get(article_url(nginx) + "?replytocom=1", timeout=5)
-    assert query.headers["X-Cache-Status"] == "BYPASS"
+    for url in (article_url(nginx) + "?replytocom=1", index_url(nginx) + "?page=2", index_url(nginx) + "search/?q=x"):
+        response = requests.get(url, timeout=5, allow_redirects=False)  # /?page=2 moves to /page/2/
+        assert response.headers["X-Cache-Status"] == "BYPASS", url
+
+
+def test_nginx_keeps_the_listings_and_feeds_but_nothing_else(servers):
+    _, nginx = servers
+    base = f"http://127.0.0.1:{nginx.port}"
+    article = requests.get(article_url(nginx), timeout=5).text
+    tag = re.search(r'href="(/tag/[^/"]+/)"', article).group(1)
+    year, month = re.search(r'datetime="([0-9]{4})-([0-9]{2})', article).groups()
+    session = requests.Session()
+    for path in ("/", tag, f"/{year}/", f"/{year}/{month}/", "/feed/", f"{tag}feed/", "/comments/feed/"):
+        assert until_cached(session, base + path).status_code == 200, path
+    for path in ("/admin/login", "/healthz", "/sitemap.xml"):
+        for _ in range(3):
+            assert session.get(base + path, timeout=5).headers.get("X-Cache-Status") in (None, "BYPASS"), path
 
 
 def test_a_cached_page_never_carries_another_readers_data(servers):

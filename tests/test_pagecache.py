@@ -15,8 +15,9 @@ from blog import create_app
 from blog.comments import csrf
 from blog.core import compression, sanitize
 from blog.core.extensions import db
-from blog.core.models import Comment, CommentStatus, Moderator, utcnow
+from blog.core.models import Article, Comment, CommentStatus, Moderator, utcnow
 from blog.moderation import actions
+from blog.reading.pagecache import SHARED
 from scripts.live import form_fields
 from tests.factories import make_article, make_comment
 
@@ -204,6 +205,34 @@ def test_readers_who_see_something_of_their_own_get_a_private_page(app, client, 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "private, no-cache"
     assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_listings_and_feeds_are_the_same_for_every_reader_and_say_so(app, article):
+    """The index, tag pages, archives and feeds show nothing of a reader's own: any cache may keep them."""
+    with app.app_context():
+        published = make_article(slug="tagged", tags=["Travel"]).published_at
+        make_comment(db.session.get(Article, article))
+    year, month = published.year, f"{published.month:02d}"
+    anonymous, known = app.test_client(), app.test_client()
+    known.set_cookie("comment_author", "Ada")  # a reader with a remembered name
+    for path in (
+        "/",
+        "/tag/travel/",
+        f"/{year}/",
+        f"/{year}/{month}/",
+        "/feed/",
+        "/tag/travel/feed/",
+        "/on-embassies/feed/",
+        "/comments/feed/",
+    ):
+        a, b = anonymous.get(path), known.get(path)
+        assert a.status_code == b.status_code == 200, path
+        assert a.data == b.data, path
+        for response in (a, b):
+            assert response.headers["Cache-Control"] == SHARED, path
+            assert response.headers.getlist("Set-Cookie") == [], path
+    for path in ("/page/9/", "/tag/nowhere/", "/page/1/"):  # past the last page, no such tag, a redirect
+        assert "Cache-Control" not in anonymous.get(path).headers, path
 
 
 def test_a_newly_approved_comment_shows_at_once_on_every_worker(app_config, app, article):

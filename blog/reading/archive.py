@@ -11,6 +11,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, ArticleTag
 from blog.publishing.tags import tag_slug
 from blog.reading.listing import PAGE, listing
+from blog.reading.pagecache import SHARED
 from blog.reading.views import public_articles
 
 bp = Blueprint("archive", __name__)
@@ -93,13 +94,14 @@ def _tag(slug: str, n: int):
             abort(404)
         return redirect(url_for("archive.tag", slug=canonical), 301)
     name = tag_name(slug)
-    return render_template(
+    html = render_template(
         "listing.html",
         listing=_page(tagged(slug), n, "archive.tag", slug=slug),
         kicker="Tag",
         heading=name,
         feed=(url_for("feeds.tag", slug=slug), f"{name}: {current_app.config['SITE_NAME']}"),
     )
+    return html, {"Cache-Control": SHARED}  # the same for every reader
 
 
 @bp.get(f"/<{YEAR}:year>/")
@@ -141,4 +143,5 @@ def _period(period: Period, n: int):
     page = _page(published_in(period), n, "archive.month" if period.month else "archive.year", **args)
     if not page.items:
         abort(404)
-    return render_template("listing.html", listing=page, kicker="Archive", heading=period.name, feed=None)
+    html = render_template("listing.html", listing=page, kicker="Archive", heading=period.name, feed=None)
+    return html, {"Cache-Control": SHARED}  # the same for every reader

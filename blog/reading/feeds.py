@@ -13,6 +13,7 @@ from blog.core.extensions import db
 from blog.core.models import Article, ArticleKind, Comment, CommentStatus, utcnow
 from blog.publishing.tags import tag_slug
 from blog.reading.archive import tag_name, tagged
+from blog.reading.pagecache import SHARED
 from blog.reading.views import get_public_article, last_modified, public_articles
 
 bp = Blueprint("feeds", __name__)
@@ -30,7 +31,7 @@ def _articles_feed(query: sa.Select, title: str, self_url: str, home: str):
     feed = render_template(
         "feeds/articles.xml", articles=entries, updated=updated, title=title, self_url=self_url, home=home
     )
-    return feed, {"Content-Type": ATOM}
+    return feed, {"Content-Type": ATOM, "Cache-Control": SHARED}  # the same for every reader
 
 
 @bp.get("/feed/")
@@ -56,7 +57,7 @@ def tag(slug):
 def _comments_feed(entries: list[Comment], pages: dict[int, int], **context):
     updated = max((c.approved_at or c.created_at for c in entries), default=context.pop("since", None) or utcnow())
     feed = render_template("feeds/comments.xml", comments=entries, pages=pages, updated=updated, **context)
-    return feed, {"Content-Type": ATOM}
+    return feed, {"Content-Type": ATOM, "Cache-Control": SHARED}  # the same for every reader
 
 
 @bp.get("/<slug>/feed/")

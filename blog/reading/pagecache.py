@@ -38,8 +38,9 @@ from blog.reading.listing import next_due
 _PATH = re.compile(r"^/([a-z0-9][a-z0-9_-]{0,199})/(?:comment-page-([1-9][0-9]{0,5})/)?$")
 MAX_PAGES = 512
 MAX_AGE_SECONDS = 3600
-# An article page any cache may keep: a browser revalidates each time (a 304 costs one indexed query),
-# a shared cache keeps it a second and may serve it while it revalidates, so a new approved comment
+# A page every reader gets alike (an article, the index, a tag page, an archive, a feed), which any cache
+# may keep: a browser asks again each time (for an article, a 304 costs one indexed query), a shared
+# cache keeps it a second and may serve it while it revalidates, so a new approved comment or article
 # reaches every reader within 2 s (nginx counts whole seconds: a second's copy is served for one to two;
 # deploy/nginx.conf).
 SHARED = "public, max-age=0, s-maxage=1, stale-while-revalidate=30"

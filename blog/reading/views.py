@@ -166,7 +166,7 @@ def index_page(n):
 
 def _index(n: int):
     page = listing(public_articles(), n, current_app.config["ARTICLES_PER_PAGE"], "pages.index")
-    return render_template("index.html", listing=page)
+    return render_template("index.html", listing=page), {"Cache-Control": SHARED}  # the same for every reader
 
 
 @bp.get("/<slug>/")
