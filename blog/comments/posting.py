@@ -111,7 +111,8 @@ def _rules_statement(top_level: bool) -> sa.Select:
         sa.or_(c.author_email_key == sa.bindparam("email_key"), c.author_name == sa.bindparam("author")),
     )
 
-    # The flood rule: two index lookups (ix_comment_ip_created, ix_comment_email_key_created), not one OR.
+    # The flood rule: two index lookups (ix_comment_ip_created_status, ix_comment_email_key_created_status),
+    # not one OR.
     def latest(column, name):
         return sa.select(sa.func.max(c.created_at)).where(column == sa.bindparam(name)).scalar_subquery()
 
