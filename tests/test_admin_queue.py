@@ -189,30 +189,40 @@ def test_a_word_search_pages_through_every_match_newest_first(mod_client, commen
     assert rows(follow(mod_client, link(third.text, "Newer comments")).text) == rows(second.text)
 
 
-def test_on_sqlite_a_word_search_reads_its_page_from_the_index_in_order(app, comment):
-    """A page of the commonest words costs what a page of the rarest does: the full-text index is walked
-    in its own order and stops at the page's end, with no match read beyond it and nothing sorted."""
+def sqlite_only(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite-specific: this run tests PostgreSQL")  # whose planner picks its own way
-    for i in range(5):
-        comment(f"the orchard {i}")
+
+
+def first_page_and_plan(app, search: str, *marks: str) -> tuple[list, list[str]]:
+    """Read the All tab's first page for ``search``; return its rows and SQLite's plan for the page's
+    statement (the last one with a LIMIT that names any of ``marks``)."""
     statements = []
 
     def keep(conn, cursor, statement, parameters, context, executemany):
-        if "comment_search" in statement and "LIMIT" in statement:
+        if "LIMIT" in statement and any(mark in statement for mark in marks):
             statements.append((statement, parameters))
 
     with app.app_context():
         sa_event.listen(db.engine, "before_cursor_execute", keep)
         try:
-            page = queue_module.page("all", "orchard", after=None)
+            page = queue_module.page("all", search, after=None)
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", keep)
-        assert len(page.items) == 5
         statement, parameters = statements[-1]
         explained = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        plan = [step[3] for step in explained]
+        return page.items, [step[3] for step in explained]
+
+
+def test_on_sqlite_a_word_search_reads_its_page_from_the_index_in_order(app, comment):
+    """A page of the commonest words costs what a page of the rarest does: the full-text index is walked
+    in its own order and stops at the page's end, with no match read beyond it and nothing sorted."""
+    sqlite_only(app)
+    for i in range(5):
+        comment(f"the orchard {i}")
+    items, plan = first_page_and_plan(app, "orchard", "comment_search")
+    assert len(items) == 5
     assert plan[0].startswith("SCAN comment_search VIRTUAL TABLE"), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
@@ -226,27 +236,11 @@ def test_on_sqlite_a_search_by_address_keeps_the_tabs_matches_from_its_index(app
     """An IP beginning may match thousands of comments in other tabs: the status is in the address's index,
     so only the page's rows are read from the table (118 ms a page at 1,000,000 comments without it, over
     the queue's 100 ms; scripts/bench_queue.py)."""
-    with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("SQLite-specific: this run tests PostgreSQL")  # whose planner picks its own way
+    sqlite_only(app)
     for i in range(3):
         comment(f"From a neighbour {i}.", ip=f"10.0.16.{i + 1}", email="reader@example.org")
-    statements = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if "LIMIT" in statement and ("author_ip" in statement or "author_email_key" in statement):
-            statements.append((statement, parameters))
-
-    with app.app_context():
-        sa_event.listen(db.engine, "before_cursor_execute", keep)
-        try:
-            page = queue_module.page("all", search, after=None)
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", keep)
-        assert len(page.items) == 3
-        statement, parameters = statements[-1]
-        explained = db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
-        plan = [step[3] for step in explained]
+    items, plan = first_page_and_plan(app, search, "author_ip", "author_email_key")
+    assert len(items) == 3
     assert plan[0].startswith(f"SEARCH comment USING INDEX {index} "), plan
 
 
